@@ -1,0 +1,6 @@
+//! Where registrations live: in this process (memory), on the LAN (mDNS), or in
+//! an etcd cluster.
+
+pub mod memory;
+
+pub use memory::MemoryRegistry;

@@ -1,0 +1,383 @@
+//! A read cache in front of any backend, after go-micro's `registry/cache`.
+//!
+//! `get_service` is answered from memory. Entries are kept current by one watch
+//! per domain, so while that watch is live they never go stale; without it they
+//! are trusted for `ttl`. Concurrent misses for one name make one backend lookup.
+//! When the backend fails, the last known answer is served and the failure is
+//! kept in [`CachedRegistry::status`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::future::{BoxFuture, FutureExt, Shared};
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use crate::backend::memory::with_domain_metadata;
+use crate::error::{Error, Result};
+use crate::model::{validate_service_name, Service};
+use crate::registry::{
+    validate_domain, Action, Event, RegisterOptions, Registry, WatchOptions, WILDCARD_DOMAIN,
+};
+use crate::watch::Watcher;
+
+/// How long an entry is trusted when no live watch keeps it current (go-micro: 1 min).
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// A cache in front of a backend; itself a [`Registry`].
+pub struct CachedRegistry {
+    inner: Arc<Inner>,
+}
+
+type Lookup = Shared<BoxFuture<'static, Result<Vec<Service>>>>;
+
+struct Inner {
+    backend: Arc<dyn Registry>,
+    ttl: Duration,
+    /// domain -> service name -> entry
+    entries: RwLock<HashMap<String, HashMap<String, Entry>>>,
+    watches: Mutex<HashMap<String, DomainWatch>>,
+    in_flight: Mutex<HashMap<(String, String), Lookup>>,
+    last_error: Mutex<Option<Error>>,
+}
+
+struct Entry {
+    /// Empty means "known not to exist" (only kept while watched).
+    services: Vec<Service>,
+    fetched: Instant,
+    /// Fetched while the domain's watch was live, and kept current by it since.
+    watched: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum WatchState {
+    Starting,
+    Live,
+    Down,
+}
+
+struct DomainWatch {
+    state: tokio::sync::watch::Receiver<WatchState>,
+    task: AbortHandle,
+}
+
+impl CachedRegistry {
+    /// Caches `backend` with go-micro's default TTL.
+    pub fn new(backend: Arc<dyn Registry>) -> Self {
+        Self::with_ttl(backend, DEFAULT_CACHE_TTL)
+    }
+
+    /// Caches `backend`, trusting unwatched entries for `ttl`.
+    pub fn with_ttl(backend: Arc<dyn Registry>, ttl: Duration) -> Self {
+        CachedRegistry {
+            inner: Arc::new(Inner {
+                backend,
+                ttl,
+                entries: RwLock::new(HashMap::new()),
+                watches: Mutex::new(HashMap::new()),
+                in_flight: Mutex::new(HashMap::new()),
+                last_error: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The backend's last failure, if the last lookup that reached it failed
+    /// (stale data was served then, where there was any).
+    pub fn status(&self) -> Option<Error> {
+        lock(&self.inner.last_error).clone()
+    }
+
+    /// The backend behind the cache.
+    pub fn backend(&self) -> &Arc<dyn Registry> {
+        &self.inner.backend
+    }
+
+    /// The cached answer, if it can be trusted now. Never waits.
+    fn cached(&self, name: &str, domain: &str) -> Option<Result<Vec<Service>>> {
+        let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get(domain)?.get(name)?;
+        if !entry.watched && entry.fetched.elapsed() >= self.inner.ttl {
+            return None;
+        }
+        Some(if entry.services.is_empty() {
+            Err(Error::NotFound)
+        } else {
+            Ok(entry.services.clone())
+        })
+    }
+
+    /// One backend lookup per (domain, name) at a time; later callers share it.
+    async fn lookup(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
+        let key = (domain.to_string(), name.to_string());
+        let lookup = lock(&self.inner.in_flight)
+            .entry(key.clone())
+            .or_insert_with(|| {
+                let inner = self.inner.clone();
+                async move {
+                    let result = inner.fetch_and_store(&key.1, &key.0).await;
+                    lock(&inner.in_flight).remove(&key);
+                    result
+                }
+                .boxed()
+                .shared()
+            })
+            .clone();
+        lookup.await
+    }
+}
+
+impl Inner {
+    async fn fetch_and_store(self: &Arc<Self>, name: &str, domain: &str) -> Result<Vec<Service>> {
+        let watched = self.ensure_watch(domain).await;
+        match self.backend.get_service(name, domain).await {
+            Ok(services) => {
+                *lock(&self.last_error) = None;
+                self.store(domain, name, services.clone(), watched);
+                Ok(services)
+            }
+            Err(Error::NotFound) => {
+                *lock(&self.last_error) = None;
+                if watched {
+                    self.store(domain, name, Vec::new(), true);
+                } else {
+                    self.forget(domain, name);
+                }
+                Err(Error::NotFound)
+            }
+            Err(error) => {
+                tracing::warn!(%error, service = name, domain, "backend lookup failed");
+                *lock(&self.last_error) = Some(error.clone());
+                match self.stale(domain, name) {
+                    Some(services) => Ok(services),
+                    None => Err(error),
+                }
+            }
+        }
+    }
+
+    fn store(&self, domain: &str, name: &str, services: Vec<Service>, watched: bool) {
+        let watched = watched && self.watch_state(domain) == Some(WatchState::Live);
+        write(&self.entries)
+            .entry(domain.to_string())
+            .or_default()
+            .insert(
+                name.to_string(),
+                Entry {
+                    services,
+                    fetched: Instant::now(),
+                    watched,
+                },
+            );
+    }
+
+    fn forget(&self, domain: &str, name: &str) {
+        if let Some(names) = write(&self.entries).get_mut(domain) {
+            names.remove(name);
+        }
+    }
+
+    fn stale(&self, domain: &str, name: &str) -> Option<Vec<Service>> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let services = &entries.get(domain)?.get(name)?.services;
+        (!services.is_empty()).then(|| services.clone())
+    }
+
+    fn watch_state(&self, domain: &str) -> Option<WatchState> {
+        lock(&self.watches).get(domain).map(|w| *w.state.borrow())
+    }
+
+    /// Starts the domain's watch if it is not running; true when it is live.
+    async fn ensure_watch(self: &Arc<Self>, domain: &str) -> bool {
+        let mut state = {
+            let mut watches = lock(&self.watches);
+            let watch = watches.entry(domain.to_string()).or_insert_with(|| {
+                let (tx, rx) = tokio::sync::watch::channel(WatchState::Starting);
+                let task = crate::runtime::handle().spawn(keep_domain_watched(
+                    Arc::downgrade(self),
+                    domain.to_string(),
+                    tx,
+                ));
+                DomainWatch {
+                    state: rx,
+                    task: task.abort_handle(),
+                }
+            });
+            watch.state.clone()
+        };
+        let settled = state.wait_for(|s| *s != WatchState::Starting).await;
+        settled.is_ok_and(|s| *s == WatchState::Live)
+    }
+
+    /// Applies a change to an entry that exists; unknown names are left to the
+    /// next lookup, since one event does not tell the whole service.
+    fn apply(&self, domain: &str, action: Action, change: &Service) {
+        let mut entries = write(&self.entries);
+        let Some(entry) = entries
+            .get_mut(domain)
+            .and_then(|n| n.get_mut(&change.name))
+        else {
+            return;
+        };
+        let services = &mut entry.services;
+        let position = services.iter().position(|s| s.version == change.version);
+        match action {
+            Action::Create | Action::Update => {
+                let index = position.unwrap_or_else(|| {
+                    services.push(Service {
+                        nodes: Vec::new(),
+                        ..change.clone()
+                    });
+                    services.len() - 1
+                });
+                let service = &mut services[index];
+                service.metadata = change.metadata.clone();
+                service.endpoints = change.endpoints.clone();
+                for node in &change.nodes {
+                    match service.nodes.iter_mut().find(|n| n.id == node.id) {
+                        Some(slot) => *slot = node.clone(),
+                        None => service.nodes.push(node.clone()),
+                    }
+                }
+            }
+            Action::Delete => {
+                if let Some(index) = position {
+                    let service = &mut services[index];
+                    service
+                        .nodes
+                        .retain(|n| !change.nodes.iter().any(|gone| gone.id == n.id));
+                    if service.nodes.is_empty() {
+                        services.remove(index);
+                    }
+                }
+            }
+        }
+        if services.is_empty() && !entry.watched {
+            entries.get_mut(domain).map(|n| n.remove(&change.name));
+        }
+    }
+
+    /// A change made through this cache, applied at once so that the caller
+    /// reads its own writes (the watch brings the same change again later).
+    fn apply_own(&self, domain: &str, action: Action, service: &Service) {
+        self.apply(domain, action, service);
+        self.apply(
+            WILDCARD_DOMAIN,
+            action,
+            &with_domain_metadata(service.clone(), domain),
+        );
+    }
+
+    fn mark_unwatched(&self, domain: &str) {
+        if let Some(names) = write(&self.entries).get_mut(domain) {
+            names.retain(|_, entry| !entry.services.is_empty());
+            names.values_mut().for_each(|entry| entry.watched = false);
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for watch in lock(&self.watches).values() {
+            watch.task.abort();
+        }
+    }
+}
+
+/// Feeds one domain's changes into the cache; restarts the watch with backoff
+/// when the backend drops it. Ends when the cache is dropped.
+async fn keep_domain_watched(
+    cache: Weak<Inner>,
+    domain: String,
+    state: tokio::sync::watch::Sender<WatchState>,
+) {
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        let watcher = {
+            let Some(inner) = cache.upgrade() else { return };
+            let options = WatchOptions {
+                service: None,
+                domain: domain.clone(),
+            };
+            inner.backend.watch(&options).await
+        };
+        match watcher {
+            Ok(watcher) => {
+                backoff = Duration::from_millis(250);
+                state.send_replace(WatchState::Live);
+                follow(&cache, &domain, &watcher).await;
+                state.send_replace(WatchState::Down);
+                let Some(inner) = cache.upgrade() else { return };
+                inner.mark_unwatched(&domain);
+            }
+            Err(error) => {
+                tracing::warn!(%error, domain, "cache cannot watch the backend");
+                state.send_replace(WatchState::Down);
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
+}
+
+async fn follow(cache: &Weak<Inner>, domain: &str, watcher: &Watcher) {
+    while let Ok(Event {
+        action, service, ..
+    }) = watcher.next().await
+    {
+        let Some(inner) = cache.upgrade() else { return };
+        inner.apply(domain, action, &service);
+    }
+}
+
+#[async_trait]
+impl Registry for CachedRegistry {
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
+        self.inner.backend.register(service, options).await?;
+        self.inner
+            .apply_own(&options.domain, Action::Update, service);
+        Ok(())
+    }
+
+    async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
+        self.inner.backend.deregister(service, domain).await?;
+        if !service.nodes.is_empty() {
+            self.inner.apply_own(domain, Action::Delete, service);
+        } else {
+            // "every node of this version": let the next lookup ask the backend.
+            self.inner.forget(domain, &service.name);
+            self.inner.forget(WILDCARD_DOMAIN, &service.name);
+        }
+        Ok(())
+    }
+
+    async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
+        if let Some(answer) = self.cached(name, domain) {
+            return answer;
+        }
+        validate_service_name(name)?;
+        validate_domain(domain, true)?;
+        self.lookup(name, domain).await
+    }
+
+    async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
+        self.inner.backend.list_services(domain).await
+    }
+
+    async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
+        self.inner.backend.watch(options).await
+    }
+
+    fn name(&self) -> &'static str {
+        self.inner.backend.name()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}

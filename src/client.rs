@@ -1,0 +1,172 @@
+//! The registry as every face uses it (CLI, C, Python, Go): a backend, the cache
+//! in front of it, and the keeper that holds registrations alive.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::backend::MemoryRegistry;
+use crate::cache::CachedRegistry;
+use crate::config::{BackendKind, Config};
+use crate::error::{Error, Result};
+use crate::keeper::Keeper;
+use crate::model::Service;
+use crate::registry::{RegisterOptions, Registry, WatchOptions};
+use crate::watch::Watcher;
+
+/// A registry handle: register (kept alive), deregister, look up, watch.
+///
+/// Safe to share between threads. Dropping it, or [`Client::close`], deregisters
+/// what it registered.
+pub struct Client {
+    config: Config,
+    registry: Arc<dyn Registry>,
+    cache: Option<Arc<CachedRegistry>>,
+    keeper: Keeper,
+    closed: AtomicBool,
+}
+
+impl Client {
+    /// Builds the backend that `config` names, with the cache unless disabled.
+    pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
+        let backend: Arc<dyn Registry> = match config.backend {
+            BackendKind::Memory => Arc::new(MemoryRegistry::shared()),
+            BackendKind::Mdns | BackendKind::Etcd => {
+                return Err(Error::unavailable(format!(
+                    "the {} backend is not part of this build yet",
+                    config.backend.as_str()
+                )))
+            }
+        };
+        Ok(Self::with_backend(backend, config))
+    }
+
+    /// Parses `config_json` (see [`Config::from_json`]) and builds from it.
+    pub fn from_json(config_json: Option<&str>) -> Result<Self> {
+        Self::new(Config::from_json(config_json)?)
+    }
+
+    /// Wraps an existing backend; `config` supplies the domain and cache settings.
+    pub fn with_backend(backend: Arc<dyn Registry>, config: Config) -> Self {
+        let cache = config.cache.then(|| {
+            let ttl = Duration::from_millis(config.cache_ttl_ms);
+            Arc::new(CachedRegistry::with_ttl(backend.clone(), ttl))
+        });
+        let registry: Arc<dyn Registry> = match &cache {
+            Some(cache) => cache.clone(),
+            None => backend,
+        };
+        Client {
+            keeper: Keeper::new(registry.clone()),
+            registry,
+            cache,
+            config,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The configuration this client was built from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The domain used when a call names none.
+    pub fn domain(&self) -> &str {
+        &self.config.domain
+    }
+
+    /// Register options in this client's domain with the given TTL.
+    pub fn register_options(&self, ttl: Option<Duration>) -> RegisterOptions {
+        RegisterOptions {
+            ttl,
+            domain: self.config.domain.clone(),
+        }
+    }
+
+    /// Watch options in this client's domain.
+    pub fn watch_options(&self, service: Option<String>) -> WatchOptions {
+        WatchOptions {
+            service,
+            domain: self.config.domain.clone(),
+        }
+    }
+
+    /// The backend's last failure while the cache served stale data, if any.
+    pub fn status(&self) -> Option<Error> {
+        self.cache.as_ref().and_then(|c| c.status())
+    }
+
+    /// How many nodes this client keeps registered.
+    pub fn kept_nodes(&self) -> usize {
+        self.keeper.len()
+    }
+
+    /// Deregisters everything registered through this client. Later calls fail
+    /// with [`Error::InvalidArgument`]. Idempotent.
+    pub async fn close(&self) {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            self.keeper.shutdown().await;
+        }
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::invalid("the registry handle is closed"));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Registry for Client {
+    /// Registers and keeps the nodes registered (TTL refresh) until deregistered.
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
+        self.check_open()?;
+        self.keeper.register(service, options).await
+    }
+
+    async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
+        self.check_open()?;
+        self.keeper.deregister(service, domain).await
+    }
+
+    async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
+        self.check_open()?;
+        self.registry.get_service(name, domain).await
+    }
+
+    async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
+        self.check_open()?;
+        self.registry.list_services(domain).await
+    }
+
+    async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
+        self.check_open()?;
+        self.registry.watch(options).await
+    }
+
+    fn name(&self) -> &'static str {
+        self.registry.name()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if self.closed.load(Ordering::Acquire) || self.keeper.is_empty() {
+            return;
+        }
+        // Deregister what we registered. From a plain thread, wait for it, so a
+        // process that exits right after still says goodbye; from inside a
+        // runtime, that would block the runtime, so let it finish in the background.
+        let keeper = std::mem::replace(&mut self.keeper, Keeper::new(self.registry.clone()));
+        let shutdown = async move { keeper.shutdown().await };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            crate::runtime::handle().spawn(shutdown);
+        } else {
+            crate::runtime::handle().block_on(shutdown);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! microreg: a service registry for every language.
+//!
+//! It follows go-micro's registry model ([`Service`], [`Node`], [`Endpoint`],
+//! domains, TTLs, watches). A [`Client`] is what applications use: a backend,
+//! a watch-fed cache that answers lookups in memory, and a keeper that holds
+//! registrations alive.
+//!
+//! ```
+//! use microreg::{Client, Config, Node, Registry, Service};
+//! # microreg::runtime::block_on(async {
+//! let client = Client::new(Config::default())?;
+//! let service = Service::new("greeter", "1.0.0").with_node(Node::new("greeter-1", "10.0.0.5:8080"));
+//! client.register(&service, &client.register_options(None)).await?;
+//! let found = client.get_service("greeter", client.domain()).await?;
+//! assert_eq!(found[0].nodes[0].address, "10.0.0.5:8080");
+//! # Ok::<(), microreg::Error>(())
+//! # }).unwrap().unwrap();
+//! ```
+
+pub mod backend;
+pub mod cache;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod keeper;
+pub mod model;
+pub mod registry;
+pub mod runtime;
+pub mod watch;
+
+pub use client::Client;
+pub use config::{BackendKind, Config};
+pub use error::{Error, Result};
+pub use model::{Endpoint, Metadata, Node, Service, Value};
+pub use registry::{
+    Action, Event, RegisterOptions, Registry, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
+};
+pub use watch::Watcher;

@@ -1,0 +1,222 @@
+//! The Registry API every backend implements: go-micro's `registry.Registry`, async.
+
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::model::Service;
+use crate::watch::Watcher;
+
+/// The domain used when none is given, as in go-micro.
+pub const DEFAULT_DOMAIN: &str = "micro";
+/// The domain that sees every domain; its nodes carry `metadata["domain"]`.
+pub const WILDCARD_DOMAIN: &str = "*";
+/// The node metadata key that names a node's own domain in the wildcard view.
+pub const DOMAIN_METADATA_KEY: &str = "domain";
+
+/// How to register: for how long, and in which domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterOptions {
+    /// A node not registered again within this time disappears; `None` keeps it
+    /// until it is deregistered.
+    pub ttl: Option<Duration>,
+    /// The domain to register in; never the wildcard.
+    pub domain: String,
+}
+
+impl Default for RegisterOptions {
+    fn default() -> Self {
+        RegisterOptions {
+            ttl: None,
+            domain: DEFAULT_DOMAIN.to_string(),
+        }
+    }
+}
+
+impl RegisterOptions {
+    /// Sets the TTL (builder style).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+
+    /// Sets the domain (builder style).
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = domain.into();
+        self
+    }
+}
+
+/// What to watch: one service or all, in one domain or `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchOptions {
+    /// Only events of this service; `None` for every service.
+    pub service: Option<String>,
+    pub domain: String,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            service: None,
+            domain: DEFAULT_DOMAIN.to_string(),
+        }
+    }
+}
+
+impl WatchOptions {
+    /// Watches only `service` (builder style).
+    pub fn service(mut self, service: impl Into<String>) -> Self {
+        self.service = Some(service.into());
+        self
+    }
+
+    /// Sets the domain (builder style).
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = domain.into();
+        self
+    }
+
+    /// Whether an event about `service_name` passes this filter.
+    pub fn matches(&self, service_name: &str) -> bool {
+        self.service.as_deref().is_none_or(|s| s == service_name)
+    }
+}
+
+/// What happened to the nodes an [`Event`] carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A node appeared.
+    Create,
+    /// A known node changed (address, metadata, version data or endpoints).
+    Update,
+    /// A node left: deregistered, said goodbye, or its TTL ran out.
+    Delete,
+}
+
+impl Action {
+    /// go-micro's spelling: "create", "update" or "delete".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// One change seen by a watcher. `service.nodes` holds the nodes it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub action: Action,
+    pub service: Service,
+    /// When the change was seen, written as RFC 3339 (as Go writes `time.Time`).
+    #[serde(with = "rfc3339")]
+    pub timestamp: SystemTime,
+}
+
+impl Event {
+    /// An event stamped now.
+    pub fn now(action: Action, service: Service) -> Self {
+        Event {
+            action,
+            service,
+            timestamp: SystemTime::now(),
+        }
+    }
+
+    /// The event as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an Event always serializes")
+    }
+}
+
+mod rfc3339 {
+    use std::time::SystemTime;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(time: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&humantime::format_rfc3339_nanos(*time))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_rfc3339_weak(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A service registry: go-micro's `registry.Registry`, with async methods.
+///
+/// Implementations are shared between threads and tasks behind an `Arc`.
+#[async_trait]
+pub trait Registry: Send + Sync {
+    /// Publishes every node of `service`. Registering a node again refreshes its
+    /// TTL; registering it with changed data is an update.
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()>;
+
+    /// Removes the listed nodes of `service` from `domain` (all of its nodes at
+    /// that version when none are listed). Removing what is absent is not an error.
+    async fn deregister(&self, service: &Service, domain: &str) -> Result<()>;
+
+    /// Every version of `name`, one entry per version with its nodes merged.
+    /// [`crate::Error::NotFound`] when no node serves it.
+    async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>>;
+
+    /// Every service in `domain`, one entry per name and version. Nodes are filled
+    /// in where the backend knows them without a further lookup.
+    async fn list_services(&self, domain: &str) -> Result<Vec<Service>>;
+
+    /// A stream of changes from now on.
+    async fn watch(&self, options: &WatchOptions) -> Result<Watcher>;
+
+    /// The backend's name, e.g. "memory" or "mdns".
+    fn name(&self) -> &'static str;
+}
+
+/// Rejects a domain that is empty, too long, or the wildcard where a concrete
+/// domain is required.
+pub fn validate_domain(domain: &str, allow_wildcard: bool) -> Result<()> {
+    use crate::error::Error;
+    if domain.is_empty() {
+        return Err(Error::invalid("domain is empty"));
+    }
+    if domain == WILDCARD_DOMAIN && !allow_wildcard {
+        return Err(Error::invalid(
+            "cannot register into the wildcard domain \"*\"; name a concrete domain",
+        ));
+    }
+    if domain.len() > 63 || domain.chars().any(|c| c.is_control() || c == '.') {
+        return Err(Error::invalid(format!(
+            "domain {domain:?} must be one label of at most 63 characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Merges services by version: one entry per version, nodes appended in order,
+/// a node id already present replaced by the later one.
+pub fn merge_by_version(services: impl IntoIterator<Item = Service>) -> Vec<Service> {
+    let mut merged: Vec<Service> = Vec::new();
+    for service in services {
+        match merged.iter_mut().find(|s| s.version == service.version) {
+            Some(existing) => {
+                for node in service.nodes {
+                    match existing.nodes.iter_mut().find(|n| n.id == node.id) {
+                        Some(slot) => *slot = node,
+                        None => existing.nodes.push(node),
+                    }
+                }
+                if existing.endpoints.is_empty() {
+                    existing.endpoints = service.endpoints;
+                }
+                existing.metadata.extend(service.metadata);
+            }
+            None => merged.push(service),
+        }
+    }
+    merged
+}
