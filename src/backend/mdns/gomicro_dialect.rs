@@ -110,7 +110,8 @@ impl GoMicroDialect {
                 if published.upsert(node) != Change::Refreshed || ttl.is_some() {
                     announcements.push(records);
                 }
-                self.view.observe(domain, single, Source::GoMicro, record_ttl);
+                self.view
+                    .observe(domain, single, Source::GoMicro, record_ttl);
             }
         }
         for records in announcements {
@@ -187,7 +188,10 @@ impl GoMicroDialect {
         {
             let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
-            if asked.get(&name).is_some_and(|at| now < *at + ASK_AGAIN_AFTER) {
+            if asked
+                .get(&name)
+                .is_some_and(|at| now < *at + ASK_AGAIN_AFTER)
+            {
                 return;
             }
             if asked.len() >= MAX_ASKED {
@@ -223,7 +227,9 @@ impl GoMicroDialect {
             }
         };
         // RFC 6762 §18.3/§18.11: other opcodes and non-zero rcodes are ignored.
-        if message.metadata.op_code != OpCode::Query || u16::from(message.metadata.response_code) != 0 {
+        if message.metadata.op_code != OpCode::Query
+            || u16::from(message.metadata.response_code) != 0
+        {
             return;
         }
         match message.metadata.message_type {

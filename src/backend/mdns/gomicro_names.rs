@@ -89,10 +89,19 @@ mod tests {
 
     #[test]
     fn builds_go_micro_names() {
-        assert_eq!(service_name("greeter", "micro").unwrap().to_string(), "greeter.micro.");
+        assert_eq!(
+            service_name("greeter", "micro").unwrap().to_string(),
+            "greeter.micro."
+        );
         let instance = instance_name("greeter-1", "go.micro.srv.greeter", "micro").unwrap();
-        assert_eq!(instance.to_string(), "greeter-1.go.micro.srv.greeter.micro.");
-        assert_eq!(listing_name("micro").unwrap().to_string(), "_services.micro.");
+        assert_eq!(
+            instance.to_string(),
+            "greeter-1.go.micro.srv.greeter.micro."
+        );
+        assert_eq!(
+            listing_name("micro").unwrap().to_string(),
+            "_services.micro."
+        );
         assert_eq!(
             to_text(&listing_instance("a.b", "micro").unwrap()),
             "a.b._services.micro"
@@ -108,15 +117,24 @@ mod tests {
     #[test]
     fn splits_names_back() {
         assert_eq!(
-            split_instance("greeter-1.go.micro.srv.greeter.micro", "go.micro.srv.greeter"),
+            split_instance(
+                "greeter-1.go.micro.srv.greeter.micro",
+                "go.micro.srv.greeter"
+            ),
             Some(("greeter-1", "micro"))
         );
         assert_eq!(split_instance("n.1.svc.dev", "svc"), Some(("n.1", "dev")));
         assert_eq!(split_instance("other.svc.micro", "greeter"), None);
         assert_eq!(split_instance("svc.micro", "svc"), None);
-        assert_eq!(split_listing("greeter._services.micro"), Some(("greeter", "micro")));
+        assert_eq!(
+            split_listing("greeter._services.micro"),
+            Some(("greeter", "micro"))
+        );
         assert_eq!(split_listing("greeter.micro"), None);
-        assert_eq!(split_service("go.micro.x.micro"), Some(("go.micro.x", "micro")));
+        assert_eq!(
+            split_service("go.micro.x.micro"),
+            Some(("go.micro.x", "micro"))
+        );
         assert_eq!(split_service("_services.micro"), None);
     }
 }

@@ -123,11 +123,9 @@ pub fn read(message: &Message) -> Vec<Sighting> {
                     false => Some(&instance.addresses),
                     true => hosts.get(target),
                 };
-                let address = ips.and_then(|ips| preferred(ips)).map(|ip| {
-                    match ip {
-                        IpAddr::V4(v4) => format!("{v4}:{port}"),
-                        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
-                    }
+                let address = ips.and_then(|ips| preferred(ips)).map(|ip| match ip {
+                    IpAddr::V4(v4) => format!("{v4}:{port}"),
+                    IpAddr::V6(v6) => format!("[{v6}]:{port}"),
                 });
                 (address, (*srv_ttl).min(txt_ttl))
             }
@@ -201,11 +199,19 @@ mod tests {
         let nodes: Vec<(String, String, u32)> = sightings
             .iter()
             .map(|s| match s {
-                Sighting::Node { service, ttl, domain } => {
+                Sighting::Node {
+                    service,
+                    ttl,
+                    domain,
+                } => {
                     assert_eq!(domain, "micro");
                     assert_eq!(service.version, "1.0");
                     assert_eq!(service.nodes[0].metadata["k"], "v");
-                    (service.nodes[0].id.clone(), service.nodes[0].address.clone(), *ttl)
+                    (
+                        service.nodes[0].id.clone(),
+                        service.nodes[0].address.clone(),
+                        *ttl,
+                    )
                 }
                 other => panic!("unexpected {other:?}"),
             })
@@ -222,7 +228,8 @@ mod tests {
 
     #[test]
     fn a_zero_ttl_is_a_goodbye() {
-        let bytes = gomicro_records::announcement(node_entry("a", "10.0.0.1", 1).instance_records(0));
+        let bytes =
+            gomicro_records::announcement(node_entry("a", "10.0.0.1", 1).instance_records(0));
         let sightings = parse(&bytes.unwrap());
         assert!(matches!(&sightings[..], [Sighting::Node { ttl: 0, .. }]));
     }

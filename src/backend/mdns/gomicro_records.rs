@@ -116,7 +116,12 @@ mod tests {
     #[test]
     fn a_response_echoes_the_question_and_carries_every_record() {
         let question = Query::query(service_name("greeter", "micro").unwrap(), RecordType::PTR);
-        let bytes = response(7, &[question.clone()], entry().answer_records(30)).unwrap();
+        let bytes = response(
+            7,
+            std::slice::from_ref(&question),
+            entry().answer_records(30),
+        )
+        .unwrap();
         let message = Message::from_vec(&bytes).unwrap();
         assert_eq!(message.metadata.message_type, MessageType::Response);
         assert!(message.metadata.authoritative);

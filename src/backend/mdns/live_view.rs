@@ -207,10 +207,11 @@ impl LiveView {
         let mut by_name: BTreeMap<&str, Vec<Service>> = BTreeMap::new();
         for (key, node) in &state.nodes {
             if matches_domain(domain, &key.domain) {
-                by_name
-                    .entry(&key.service)
-                    .or_default()
-                    .push(view_of(domain, &key.domain, node.service.clone()));
+                by_name.entry(&key.service).or_default().push(view_of(
+                    domain,
+                    &key.domain,
+                    node.service.clone(),
+                ));
             }
         }
         by_name.into_values().flat_map(merge_by_version).collect()
@@ -223,6 +224,10 @@ impl LiveView {
 
     pub fn len(&self) -> usize {
         self.lock().nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn subscribe(&self, options: &WatchOptions) -> Watcher {
@@ -293,7 +298,12 @@ mod tests {
         view.observe("micro", svc("a", "1", "10.0.0.1:1"), Source::GoMicro, long);
         view.observe("micro", svc("a", "1", "10.0.0.1:1"), Source::GoMicro, long);
         view.observe("micro", svc("a", "1", "10.0.0.2:1"), Source::GoMicro, long);
-        view.observe("micro", svc("a", "1", "10.0.0.2:1"), Source::GoMicro, Duration::ZERO);
+        view.observe(
+            "micro",
+            svc("a", "1", "10.0.0.2:1"),
+            Source::GoMicro,
+            Duration::ZERO,
+        );
         let soon = Duration::from_millis(50);
         let mut actions = Vec::new();
         while let Ok(event) = watcher.next_timeout(soon).await {
@@ -312,7 +322,12 @@ mod tests {
             ..Default::default()
         }];
         view.observe("micro", rich, Source::GoMicro, Duration::from_secs(60));
-        view.observe("micro", svc("a", "1", "10.0.0.1:1"), Source::DnsSd, Duration::ZERO);
+        view.observe(
+            "micro",
+            svc("a", "1", "10.0.0.1:1"),
+            Source::DnsSd,
+            Duration::ZERO,
+        );
         assert_eq!(view.get("greeter", "micro")[0].endpoints.len(), 1);
         let key = NodeKey {
             domain: "micro".into(),
@@ -320,7 +335,11 @@ mod tests {
             node_id: "a".into(),
         };
         view.forget(&key, Source::GoMicro);
-        assert_eq!(view.get("greeter", "micro").len(), 1, "DNS-SD still vouches");
+        assert_eq!(
+            view.get("greeter", "micro").len(),
+            1,
+            "DNS-SD still vouches"
+        );
         view.forget(&key, Source::DnsSd);
         assert!(view.get("greeter", "micro").is_empty());
     }
@@ -328,12 +347,20 @@ mod tests {
     #[test]
     fn leases_expire_and_ask_again_first() {
         let view = view();
-        view.observe("micro", svc("a", "1", "x:1"), Source::GoMicro, Duration::from_secs(10));
+        view.observe(
+            "micro",
+            svc("a", "1", "x:1"),
+            Source::GoMicro,
+            Duration::from_secs(10),
+        );
         let now = Instant::now();
         assert!(view.expire(now).is_empty());
         let asked = view.expire(now + Duration::from_secs(9));
         assert!(asked.contains(&("micro".to_string(), "greeter".to_string())));
-        assert!(view.expire(now + Duration::from_secs(9)).is_empty(), "asked once");
+        assert!(
+            view.expire(now + Duration::from_secs(9)).is_empty(),
+            "asked once"
+        );
         view.expire(now + Duration::from_secs(11));
         assert_eq!(view.len(), 0);
     }
@@ -343,12 +370,21 @@ mod tests {
         let view = view();
         for i in 0..5 {
             let domain = if i % 2 == 0 { "micro" } else { "dev" };
-            view.observe(domain, svc(&format!("n{i}"), "1", "x:1"), Source::DnsSd, Duration::ZERO);
+            view.observe(
+                domain,
+                svc(&format!("n{i}"), "1", "x:1"),
+                Source::DnsSd,
+                Duration::ZERO,
+            );
         }
         assert_eq!(view.len(), 3);
         assert_eq!(view.counters.snapshot().nodes_dropped_over_limit, 2);
         let all = view.get("greeter", "*");
-        let domains: HashSet<&str> = all[0].nodes.iter().map(|n| n.metadata["domain"].as_str()).collect();
+        let domains: HashSet<&str> = all[0]
+            .nodes
+            .iter()
+            .map(|n| n.metadata["domain"].as_str())
+            .collect();
         assert_eq!(domains, HashSet::from(["micro", "dev"]));
         assert_eq!(view.list("dev")[0].nodes.len(), 1);
     }

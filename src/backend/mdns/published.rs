@@ -73,7 +73,9 @@ impl PublishedNode {
         let pointer = gomicro_names::service_name(&service.name, domain)?;
         let instance = gomicro_names::instance_name(&node.id, &service.name, domain)?;
         let ttl = registry_ttl.map_or(DEFAULT_RECORD_TTL, |t| {
-            u32::try_from(t.as_secs_f64().ceil() as u64).unwrap_or(u32::MAX).max(1)
+            u32::try_from(t.as_secs_f64().ceil() as u64)
+                .unwrap_or(u32::MAX)
+                .max(1)
         });
         Ok(PublishedNode {
             key: NodeKey {
@@ -133,11 +135,18 @@ impl Published {
     }
 
     /// Removes every node of `service` at `version` in `domain`.
-    pub fn remove_version(&mut self, domain: &str, service: &str, version: &str) -> Vec<PublishedNode> {
+    pub fn remove_version(
+        &mut self,
+        domain: &str,
+        service: &str,
+        version: &str,
+    ) -> Vec<PublishedNode> {
         let keys: Vec<NodeKey> = self
             .nodes
             .iter()
-            .filter(|(k, n)| k.domain == domain && k.service == service && n.service.version == version)
+            .filter(|(k, n)| {
+                k.domain == domain && k.service == service && n.service.version == version
+            })
             .map(|(k, _)| k.clone())
             .collect();
         keys.iter().filter_map(|k| self.nodes.remove(k)).collect()
@@ -242,7 +251,10 @@ impl Published {
 pub fn check_publishable(domain: &str, service: &Service) -> Result<()> {
     for node in &service.nodes {
         gomicro_names::instance_name(&node.id, &service.name, domain).map_err(|e| {
-            Error::invalid(format!("node {:?} cannot be published over mDNS: {e}", node.id))
+            Error::invalid(format!(
+                "node {:?} cannot be published over mDNS: {e}",
+                node.id
+            ))
         })?;
     }
     Ok(())
@@ -256,8 +268,14 @@ mod tests {
 
     fn published(id: &str) -> PublishedNode {
         let service = Service::new("greeter", "1").with_node(Node::new(id, "10.0.0.1:80"));
-        PublishedNode::new("micro", service, Some(Duration::from_millis(2500)), &host_name(), &[])
-            .unwrap()
+        PublishedNode::new(
+            "micro",
+            service,
+            Some(Duration::from_millis(2500)),
+            &host_name(),
+            &[],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -269,13 +287,22 @@ mod tests {
         let host = host_name();
         let ask = |name: &str, kind| Query::query(Name::from_ascii(name).unwrap(), kind);
         let per_node = table.answers(&ask("Greeter.micro.", RecordType::PTR), &host);
-        assert_eq!(per_node.len(), 2, "one message per node, names case-insensitive");
-        assert!(per_node.iter().all(|records| records[0].ttl == 3), "TTL rounded up");
+        assert_eq!(
+            per_node.len(),
+            2,
+            "one message per node, names case-insensitive"
+        );
+        assert!(
+            per_node.iter().all(|records| records[0].ttl == 3),
+            "TTL rounded up"
+        );
         let listing = table.answers(&ask("_services.micro.", RecordType::PTR), &host);
         assert_eq!(listing.len(), 1, "one listing entry per service");
         let instance = table.answers(&ask("a.greeter.micro.", RecordType::ANY), &host);
         assert_eq!(instance.len(), 1);
-        assert!(table.answers(&ask("other.micro.", RecordType::PTR), &host).is_empty());
+        assert!(table
+            .answers(&ask("other.micro.", RecordType::PTR), &host)
+            .is_empty());
     }
 
     #[test]

@@ -169,7 +169,9 @@ impl Registry for MdnsRegistry {
         service.validate_for_register()?;
         validate_domain(&options.domain, false)?;
         if let Some(dialect) = &self.gomicro {
-            dialect.publish(&options.domain, service, options.ttl).await?;
+            dialect
+                .publish(&options.domain, service, options.ttl)
+                .await?;
         }
         Ok(())
     }

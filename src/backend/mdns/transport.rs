@@ -136,7 +136,10 @@ impl Transport {
         let _one_at_a_time = self.send_lock.lock().await;
         for iface in &self.interfaces {
             if let (Some(socket), Some(addr)) = (v4, iface.v4.first()) {
-                if SockRef::from(socket.as_ref()).set_multicast_if_v4(addr).is_ok() {
+                if SockRef::from(socket.as_ref())
+                    .set_multicast_if_v4(addr)
+                    .is_ok()
+                {
                     let to = SocketAddr::V4(SocketAddrV4::new(MDNS_GROUP_V4, MDNS_PORT));
                     self.count(socket.send_to(bytes, to).await);
                 }
@@ -200,7 +203,10 @@ fn mdns_socket_v6(interfaces: &[NetInterface]) -> io::Result<Socket> {
     socket.bind(&SocketAddr::from((Ipv6Addr::UNSPECIFIED, MDNS_PORT)).into())?;
     let mut joined = 0;
     for iface in interfaces.iter().filter(|i| !i.v6.is_empty()) {
-        if socket.join_multicast_v6(&MDNS_GROUP_V6, iface.index).is_ok() {
+        if socket
+            .join_multicast_v6(&MDNS_GROUP_V6, iface.index)
+            .is_ok()
+        {
             joined += 1;
         }
     }

@@ -73,7 +73,13 @@ mod tests {
         assert!(decode(&[1, 2, 3]).is_err());
         for seed in 0..2000u32 {
             let noise: Vec<u8> = (0..64u32)
-                .map(|i| (seed.wrapping_mul(31).wrapping_add(i).wrapping_mul(2654435761) >> 24) as u8)
+                .map(|i| {
+                    (seed
+                        .wrapping_mul(31)
+                        .wrapping_add(i)
+                        .wrapping_mul(2654435761)
+                        >> 24) as u8
+                })
                 .collect();
             let _ = decode(&noise); // must not panic
         }
