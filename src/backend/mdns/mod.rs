@@ -10,6 +10,7 @@
 //! ([`counters`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
 
 pub mod counters;
+pub mod dnssd;
 pub mod gomicro_dialect;
 pub mod gomicro_names;
 pub mod gomicro_parse;

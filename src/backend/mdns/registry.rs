@@ -9,6 +9,7 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::counters::{CounterSnapshot, Counters};
+use super::dnssd::DnsSd;
 use super::gomicro_dialect::GoMicroDialect;
 use super::interfaces::{self, NetInterface};
 use super::live_view::LiveView;
@@ -72,6 +73,7 @@ impl MdnsOptions {
 /// and keeps a live view of everybody else's.
 pub struct MdnsRegistry {
     gomicro: Option<Arc<GoMicroDialect>>,
+    dnssd: Option<Arc<DnsSd>>,
     view: Arc<LiveView>,
     counters: Arc<Counters>,
     interfaces: Vec<NetInterface>,
@@ -108,8 +110,16 @@ impl MdnsRegistry {
         } else {
             None
         };
+        let dnssd = if options.dnssd {
+            let dnssd = DnsSd::start(&chosen, view.clone(), options.max_nodes)?;
+            dnssd.browse(&options.domain);
+            Some(dnssd)
+        } else {
+            None
+        };
         let registry = MdnsRegistry {
             gomicro,
+            dnssd,
             view,
             counters,
             interfaces: chosen,
@@ -152,6 +162,35 @@ impl MdnsRegistry {
         due
     }
 
+    /// Addresses that stand in for a node address that is not an IP literal.
+    fn fallback_ips(&self) -> Vec<std::net::IpAddr> {
+        self.interfaces
+            .iter()
+            .flat_map(|i| i.v4.iter().map(|a| std::net::IpAddr::V4(*a)))
+            .take(1)
+            .collect()
+    }
+
+    /// DNS-SD browses a domain's type from the first time it is asked about.
+    fn browse(&self, domain: &str) {
+        if let Some(dnssd) = &self.dnssd {
+            for d in self.domains_of(domain) {
+                dnssd.browse(&d);
+            }
+        }
+    }
+
+    /// The later of `due` and the moment DNS-SD browsing of `domain` has settled.
+    fn answers_due(&self, domain: &str, due: Instant) -> Instant {
+        let Some(dnssd) = &self.dnssd else {
+            return due;
+        };
+        self.domains_of(domain)
+            .iter()
+            .filter_map(|d| dnssd.settled_at(d))
+            .fold(due, Instant::max)
+    }
+
     fn domains_of(&self, domain: &str) -> Vec<String> {
         if domain == WILDCARD_DOMAIN {
             let mut all = self.view.domains();
@@ -173,6 +212,12 @@ impl Registry for MdnsRegistry {
                 .publish(&options.domain, service, options.ttl)
                 .await?;
         }
+        if let Some(dnssd) = &self.dnssd {
+            let fallback = self.fallback_ips();
+            dnssd
+                .publish(&options.domain, service, options.ttl, &fallback)
+                .await?;
+        }
         Ok(())
     }
 
@@ -182,12 +227,16 @@ impl Registry for MdnsRegistry {
         if let Some(dialect) = &self.gomicro {
             dialect.unpublish(domain, service).await;
         }
+        if let Some(dnssd) = &self.dnssd {
+            dnssd.unpublish(domain, service).await;
+        }
         Ok(())
     }
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
         validate_service_name(name)?;
         validate_domain(domain, true)?;
+        self.browse(domain);
         let found = self.view.get(name, domain);
         if !found.is_empty() {
             return Ok(found);
@@ -200,7 +249,7 @@ impl Registry for MdnsRegistry {
                 dialect.query_service(&d, name).await;
             }
         }
-        let deadline = Instant::now() + QUERY_WAIT;
+        let deadline = self.answers_due(domain, Instant::now() + QUERY_WAIT);
         loop {
             tokio::select! {
                 _ = &mut changed => {
@@ -229,8 +278,9 @@ impl Registry for MdnsRegistry {
         } else {
             domain.to_string()
         };
+        self.browse(domain);
         let due = self.start_sync(&sync_domain);
-        tokio::time::sleep_until(due).await;
+        tokio::time::sleep_until(self.answers_due(domain, due)).await;
         Ok(self.view.list(domain))
     }
 
@@ -239,6 +289,7 @@ impl Registry for MdnsRegistry {
         if let Some(name) = &options.service {
             validate_service_name(name)?;
         }
+        self.browse(&options.domain);
         Ok(self.view.subscribe(options))
     }
 
@@ -251,6 +302,9 @@ impl Drop for MdnsRegistry {
     fn drop(&mut self) {
         if let Some(dialect) = &self.gomicro {
             dialect.goodbye_all_now();
+        }
+        if let Some(dnssd) = &self.dnssd {
+            dnssd.shutdown();
         }
         for task in &self.tasks {
             task.abort();
