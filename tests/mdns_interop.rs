@@ -23,6 +23,10 @@ fn hosts() -> std::sync::MutexGuard<'static, ()> {
     let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     UP.get_or_init(|| {
         support::require_isolated_network();
+        // Hosts left by an earlier test binary in the same namespace go first.
+        let _ = Command::new(root().join("tests/netns/hosts"))
+            .arg("down")
+            .status();
         let status = Command::new(root().join("tests/netns/hosts"))
             .args(["up", "3"])
             .status()

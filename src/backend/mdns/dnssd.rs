@@ -117,7 +117,6 @@ impl DnsSd {
         let Some(ty) = service_type(domain) else {
             return Ok(()); // the domain has no DNS-SD form; go-micro's dialect carries it
         };
-        self.browse(domain);
         for node in &service.nodes {
             let (host, port) = split_host_port(&node.address)?;
             let ips: Vec<IpAddr> = match host.parse::<IpAddr>() {
