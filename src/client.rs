@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::backend::mdns::{MdnsOptions, MdnsRegistry};
 use crate::backend::MemoryRegistry;
 use crate::cache::CachedRegistry;
 use crate::config::{BackendKind, Config};
@@ -34,7 +35,8 @@ impl Client {
         config.validate()?;
         let backend: Arc<dyn Registry> = match config.backend {
             BackendKind::Memory => Arc::new(MemoryRegistry::shared()),
-            BackendKind::Mdns | BackendKind::Etcd => {
+            BackendKind::Mdns => Arc::new(MdnsRegistry::new(MdnsOptions::from_config(&config))?),
+            BackendKind::Etcd => {
                 return Err(Error::unavailable(format!(
                     "the {} backend is not part of this build yet",
                     config.backend.as_str()
