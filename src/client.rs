@@ -137,6 +137,10 @@ impl Registry for Client {
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
         self.check_open()?;
+        // The warm path: straight from the cache, without a further boxed future.
+        if let Some(answer) = self.cache.as_ref().and_then(|c| c.cached(name, domain)) {
+            return answer;
+        }
         self.registry.get_service(name, domain).await
     }
 
