@@ -295,3 +295,50 @@ fn a_thousand_nodes_from_one_host_are_all_seen_on_another() {
     );
     assert!(ok, "not all 1000 nodes were seen: {out}");
 }
+
+#[test]
+fn the_cli_registers_lists_and_gets_on_the_default_backend() {
+    let _turn = hosts();
+    let cli = env!("CARGO_BIN_EXE_microreg");
+    let hosts_script = root().join("tests/netns/hosts");
+    let mut registrar = Command::new(&hosts_script)
+        .args([
+            "exec",
+            "1",
+            cli,
+            "register",
+            "cli-greeter",
+            "--address",
+            "10.77.0.1:8080",
+        ])
+        .args(["--ttl", "3s", "--meta", "zone=a"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("microreg register");
+    let mut first = String::new();
+    BufReader::new(registrar.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("registered cli-greeter"), "{first}");
+    let run = |host: &str, args: &[&str]| {
+        let out = Command::new(&hosts_script)
+            .args(["exec", host, cli, "--json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let got: Service =
+        serde_json::from_str(run("2", &["get", "cli-greeter"]).lines().next().unwrap())
+            .expect("a service as JSON");
+    assert_eq!(got.nodes[0].address, "10.77.0.1:8080");
+    assert_eq!(got.nodes[0].metadata["zone"], "a");
+    assert!(run("2", &["list"]).contains("cli-greeter"));
+    let _ = registrar.kill();
+    let _ = registrar.wait();
+}
