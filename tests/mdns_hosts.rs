@@ -342,3 +342,18 @@ fn the_cli_registers_lists_and_gets_on_the_default_backend() {
     let _ = registrar.kill();
     let _ = registrar.wait();
 }
+
+#[test]
+fn an_ipv6_node_address_travels_in_aaaa_records() {
+    let _turn = hosts();
+    let args = register_args(
+        "hosts-v6",
+        "v6-6a1b2c3d-1111-4222-8333-944455556666",
+        "[fd77::1]:8080",
+    );
+    let registrar = Peer::start(1, "gomicro", &args);
+    registrar.expect_line("ready");
+    let (ok, out) = Peer::output(2, "gomicro", &["get", "hosts-v6"]);
+    assert!(ok, "{out}");
+    assert_eq!(services(&out)[0].nodes[0].address, "[fd77::1]:8080");
+}
