@@ -100,22 +100,19 @@ impl GoMicroDialect {
                 &self.local_ips,
             )?);
         }
-        let mut announcements = Vec::with_capacity(prepared.len());
-        {
-            let mut published = self.published();
-            for node in prepared {
-                let records = node.records.answer_records(node.ttl);
-                let record_ttl = Duration::from_secs(u64::from(node.ttl));
-                let single = node.service.clone();
-                if published.upsert(node) != Change::Refreshed || ttl.is_some() {
-                    announcements.push(records);
-                }
-                self.view
-                    .observe(domain, single, Source::GoMicro, record_ttl);
+        // Every node was prepared (and so checked) before any is published; each
+        // is then announced as it goes in, so 1000 nodes never sit in memory
+        // twice as records waiting to be sent.
+        for node in prepared {
+            let records = node.records.answer_records(node.ttl);
+            let record_ttl = Duration::from_secs(u64::from(node.ttl));
+            let single = node.service.clone();
+            let change = self.published().upsert(node);
+            self.view
+                .observe(domain, single, Source::GoMicro, record_ttl);
+            if change != Change::Refreshed || ttl.is_some() {
+                self.announce(records).await;
             }
-        }
-        for records in announcements {
-            self.announce(records).await;
         }
         Ok(())
     }
