@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::model::object_from_json;
 use crate::registry::{RegisterOptions, WatchOptions};
 
 /// `{"ttl_ms": 30000, "domain": "micro"}`; both optional.
@@ -37,9 +38,7 @@ struct WatchJson {
 fn parse<T: DeserializeOwned + Default>(json: Option<&str>, what: &str) -> Result<T> {
     match json.map(str::trim) {
         None | Some("") => Ok(T::default()),
-        Some(text) => {
-            serde_json::from_str(text).map_err(|e| Error::invalid(format!("{what} JSON: {e}")))
-        }
+        Some(text) => object_from_json(text, what),
     }
 }
 
