@@ -46,9 +46,15 @@ pub(crate) unsafe fn optional<'a>(ptr: *const c_char, what: &str) -> Result<Opti
     })
 }
 
-/// Hands a string to C; the caller releases it with `microreg_string_free`.
-pub(crate) fn to_c(text: String) -> Result<*mut c_char> {
-    CString::new(text)
+/// Hands `value` to C as JSON, written straight into the C string's buffer
+/// (lookups are hot: no intermediate `String`, no regrowth for typical answers).
+pub(crate) fn json_to_c(value: &impl serde::Serialize) -> Result<*mut c_char> {
+    let mut buffer = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut buffer, value)
+        .map_err(|e| Error::Internal(format!("JSON output: {e}")))?;
+    buffer.push(0);
+    // serde_json escapes control characters, so the only NUL is ours.
+    CString::from_vec_with_nul(buffer)
         .map(CString::into_raw)
         .map_err(|_| Error::Internal("an output string contains a NUL byte".into()))
 }

@@ -98,7 +98,7 @@ pub unsafe extern "C" fn microreg_watcher_next(
             Ok(ms) => runtime::block_on(events.next_timeout(Duration::from_millis(ms)))??,
             Err(_) => runtime::block_on(events.next())??,
         };
-        *out = strings::to_c(event.to_json())?;
+        *out = strings::json_to_c(&event)?;
         Ok(())
     })
 }
