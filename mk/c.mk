@@ -107,11 +107,11 @@ test-c: c-tools check-header c-lib
 
 test-c-run: $(C_ASAN_BINS) $(C_SHARED_BINS) $(C_AS_CXX_BINS)
 	@echo "== C tests under AddressSanitizer + UBSan"
-	@for t in $(C_ASAN_BINS); do ASAN_OPTIONS=detect_leaks=1 $$t || exit 1; done
+	@ASAN_OPTIONS=detect_leaks=1 tests/c/run_each.sh "C under ASan" "" $(C_ASAN_BINS)
 	@echo "== C tests under valgrind (shared library)"
-	@for t in $(C_SHARED_BINS); do $(VALGRIND) $$t || exit 1; done
+	@tests/c/run_each.sh "C under valgrind" "$(VALGRIND)" $(C_SHARED_BINS)
 	@echo "== C tests compiled as C++"
-	@for t in $(C_AS_CXX_BINS); do $$t || exit 1; done
+	@tests/c/run_each.sh "C as C++" "" $(C_AS_CXX_BINS)
 
 # Installs into a scratch prefix, then builds a user's program with pkg-config
 # and with CMake's find_package, against the shared and the static library.

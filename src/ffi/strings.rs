@@ -72,3 +72,45 @@ pub unsafe extern "C" fn microreg_string_free(s: *mut c_char) {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_up_to_the_limit_and_no_further() {
+        let mut at_limit = vec![b'a'; MICROREG_MAX_INPUT_LEN];
+        at_limit.push(0);
+        // SAFETY: NUL-terminated buffers.
+        let text = unsafe { required(at_limit.as_ptr().cast(), "x") }.unwrap();
+        assert_eq!(text.len(), MICROREG_MAX_INPUT_LEN);
+
+        // Unterminated past the limit: refused after reading exactly limit + 1 bytes.
+        let unterminated = vec![b'a'; MICROREG_MAX_INPUT_LEN + 1];
+        let error = unsafe { required(unterminated.as_ptr().cast(), "x") }.unwrap_err();
+        assert!(error.to_string().contains("longer than 1048576 bytes"));
+    }
+
+    #[test]
+    fn null_and_invalid_utf8_are_named_errors() {
+        let error = unsafe { required(std::ptr::null(), "service_json") }.unwrap_err();
+        assert_eq!(error, Error::invalid("service_json is NULL"));
+        assert_eq!(unsafe { optional(std::ptr::null(), "o") }.unwrap(), None);
+        let bad = b"ab\xffcd\0";
+        let error = unsafe { required(bad.as_ptr().cast(), "name") }.unwrap_err();
+        assert!(error
+            .to_string()
+            .contains("name is not valid UTF-8 (at byte 2)"));
+    }
+
+    #[test]
+    fn json_out_round_trips_and_frees() {
+        let out = json_to_c(&vec!["a\u{0}b", "ü"]).unwrap();
+        let text = unsafe { std::ffi::CStr::from_ptr(out) }
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(text, r#"["a\u0000b","ü"]"#);
+        unsafe { microreg_string_free(out) };
+    }
+}
