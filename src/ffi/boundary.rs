@@ -36,6 +36,12 @@ pub(crate) fn run_void(body: impl FnOnce()) {
     }
 }
 
+/// Runs a body that cannot fail and returns a value (a static string, say); a
+/// panic, impossible as these are written, would give `fallback`.
+pub(crate) fn run_or<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
 fn panic_message(panic: &(dyn Any + Send)) -> &str {
     if let Some(text) = panic.downcast_ref::<&str>() {
         text
