@@ -35,7 +35,8 @@ fn none(py: Python<'_>, outcome: microreg::Result<()>) -> PyResult<Py<PyAny>> {
 impl PyAsyncRegistry {
     #[new]
     #[pyo3(signature = (backend = "memory".to_string(), *, domain = None, interfaces = None,
-                        addresses = None, timeout = None, cache = true, cache_ttl = None))]
+                        addresses = None, timeout = None, cache = true, cache_ttl = None),
+           text_signature = "(backend='memory', *, domain=None, interfaces=None, addresses=None, timeout=None, cache=True, cache_ttl=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,

@@ -227,7 +227,8 @@ impl PyValue {
 #[pymethods]
 impl PyValue {
     #[new]
-    #[pyo3(signature = (name, r#type = String::new(), values = None))]
+    #[pyo3(signature = (name, r#type = String::new(), values = None),
+           text_signature = "(name, type='', values=None)")]
     fn new(
         py: Python<'_>,
         name: String,
@@ -462,7 +463,8 @@ impl PyNode {
 #[pymethods]
 impl PyNode {
     #[new]
-    #[pyo3(signature = (id, address = String::new(), metadata = None))]
+    #[pyo3(signature = (id, address = String::new(), metadata = None),
+           text_signature = "(id, address='', metadata=None)")]
     fn new(
         py: Python<'_>,
         id: String,
@@ -609,7 +611,8 @@ impl PyService {
 #[pymethods]
 impl PyService {
     #[new]
-    #[pyo3(signature = (name, version = String::new(), metadata = None, endpoints = None, nodes = None))]
+    #[pyo3(signature = (name, version = String::new(), metadata = None, endpoints = None, nodes = None),
+           text_signature = "(name, version='', metadata=None, endpoints=None, nodes=None)")]
     fn new(
         py: Python<'_>,
         name: String,

@@ -1,0 +1,103 @@
+"""The shipped .pyi stubs describe the compiled module exactly: the same names,
+the same members, the same parameters (names, kinds, defaults)."""
+
+import ast
+import importlib.resources
+import inspect
+from pathlib import Path
+
+import pytest
+
+import microreg
+from microreg import _microreg
+
+# Dunders that the stubs must spell out when the class has them; others
+# (__new__, __doc__, __module__, ...) are machinery.
+DUNDERS = {
+    "__init__", "__eq__", "__reduce__", "__iter__", "__next__", "__enter__", "__exit__",
+    "__aiter__", "__anext__", "__aenter__", "__aexit__",
+}
+
+
+def stub_tree():
+    path = Path(_microreg.__file__).with_name("_microreg.pyi")
+    return ast.parse(path.read_text())
+
+
+STUB = stub_tree()
+STUB_CLASSES = {node.name: node for node in STUB.body if isinstance(node, ast.ClassDef)}
+STUB_NAMES = set(STUB_CLASSES) | {
+    node.target.id for node in STUB.body if isinstance(node, ast.AnnAssign)
+}
+
+
+def test_package_ships_py_typed_and_stubs():
+    files = importlib.resources.files("microreg")
+    assert files.joinpath("py.typed").is_file()
+    assert files.joinpath("_microreg.pyi").is_file()
+
+
+def test_module_names_match():
+    runtime = {name for name in vars(_microreg) if not name.startswith("_") or name == "__version__"}
+    runtime -= {name for name in runtime if name.startswith("__") and name != "__version__"}
+    assert runtime == STUB_NAMES
+    assert set(microreg.__all__) >= STUB_NAMES
+
+
+def stub_members(cls_node):
+    members = {}
+    for node in cls_node.body:
+        if isinstance(node, ast.FunctionDef):
+            members[node.name] = node
+        elif isinstance(node, ast.AnnAssign):
+            members[node.target.id] = node
+    return members
+
+
+def runtime_members(cls):
+    return {
+        name for name in vars(cls) if not name.startswith("__") or name in DUNDERS
+    }
+
+
+def stub_params(func: ast.FunctionDef):
+    args = func.args
+    params = []
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for arg, default in zip(positional, defaults):
+        params.append((arg.arg, "positional", default is not None and ast.literal_eval(default)))
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        params.append((arg.arg, "keyword", default is not None and ast.literal_eval(default)))
+    is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.decorator_list)
+    return params if is_static else params[1:]  # drop self
+
+
+def runtime_params(obj):
+    signature = inspect.signature(obj)
+    params = []
+    for p in signature.parameters.values():
+        if p.name == "self":
+            continue
+        kind = "keyword" if p.kind is p.KEYWORD_ONLY else "positional"
+        default = p.default is not p.empty and p.default
+        params.append((p.name, kind, default))
+    return params
+
+
+@pytest.mark.parametrize("class_name", sorted(STUB_CLASSES))
+def test_class_members_and_signatures_match(class_name):
+    cls = getattr(_microreg, class_name)
+    members = stub_members(STUB_CLASSES[class_name])
+    assert runtime_members(cls) | {"__init__"} >= set(members) - {"__init__"}
+    missing = runtime_members(cls) - set(members)
+    assert not missing, f"{class_name}: in the module but not in the stubs: {missing}"
+    for name, node in members.items():
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        is_property = any(isinstance(d, ast.Name) and d.id == "property" for d in node.decorator_list)
+        if is_property:
+            assert inspect.isdatadescriptor(vars(cls)[name]), f"{class_name}.{name} is not a property"
+            continue
+        target = cls if name == "__init__" else vars(cls)[name]
+        assert stub_params(node) == runtime_params(target), f"{class_name}.{name}"
