@@ -149,12 +149,12 @@ impl PyAsyncRegistry {
     fn watch(&self, service: Option<String>, domain: Option<String>) -> PyResult<PyAsyncWatch> {
         let options = self.client.watch_options(service, domain)?;
         Ok(PyAsyncWatch {
-            state: ProcessBound::new(Arc::new(WatchState {
+            state: Some(ProcessBound::new(Arc::new(WatchState {
                 client: self.client.get()?.clone(),
                 options,
                 watcher: OnceCell::new(),
                 stopped: AtomicBool::new(false),
-            })),
+            }))),
         })
     }
 
@@ -234,7 +234,24 @@ impl WatchState {
 /// An asynchronous stream of events: `async with reg.watch() as w: async for e in w`.
 #[pyclass(module = "microreg", name = "AsyncWatch", frozen)]
 pub struct PyAsyncWatch {
-    state: ProcessBound<Arc<WatchState>>,
+    /// Taken only by `drop`.
+    state: Option<ProcessBound<Arc<WatchState>>>,
+}
+
+impl PyAsyncWatch {
+    fn state(&self) -> PyResult<&Arc<WatchState>> {
+        self.state.as_ref().expect("taken only by drop").get()
+    }
+}
+
+impl Drop for PyAsyncWatch {
+    fn drop(&mut self) {
+        // It may hold the last reference to the client, whose drop deregisters
+        // and waits for the runtime: never while holding the GIL.
+        if let Some(state) = self.state.take() {
+            Python::attach(|py| py.detach(move || drop(state)));
+        }
+    }
 }
 
 #[pymethods]
@@ -245,7 +262,7 @@ impl PyAsyncWatch {
 
     /// Awaits the next event; `async for` ends when the watch is stopped.
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let state = self.state.get()?.clone();
+        let state = self.state()?.clone();
         asyncio::spawn(
             py,
             async move { state.watcher().await?.next().await },
@@ -264,7 +281,7 @@ impl PyAsyncWatch {
         let timeout = timeout
             .map(|t| crate::config::seconds("timeout", t))
             .transpose()?;
-        let state = self.state.get()?.clone();
+        let state = self.state()?.clone();
         asyncio::spawn(
             py,
             async move {
@@ -280,17 +297,17 @@ impl PyAsyncWatch {
 
     /// Ends the watch; pending steps end too. Idempotent.
     fn stop(&self) -> PyResult<()> {
-        self.state.get()?.stop();
+        self.state()?.stop();
         Ok(())
     }
 
     #[getter]
     fn stopped(&self) -> PyResult<bool> {
-        Ok(self.state.get()?.stopped.load(Ordering::Acquire))
+        Ok(self.state()?.stopped.load(Ordering::Acquire))
     }
 
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let state = slf.get().state.get()?.clone();
+        let state = slf.get().state()?.clone();
         let this = slf.clone().into_any().unbind();
         asyncio::spawn(
             slf.py(),
