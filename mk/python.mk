@@ -22,6 +22,7 @@ python-venv:
 	$(CARGO) build --release --bin microreg
 
 test-python: python-venv
+	$(CARGO) clippy -p microreg-python --no-deps --all-targets -- -D warnings
 	cd bindings/python/tests && ../../../$(ISOLATED) ../../../$(PY) -m pytest -v -p no:cacheprovider .
 
 bench-python: python-venv

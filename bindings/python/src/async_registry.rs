@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 use tokio::sync::OnceCell;
 
 use microreg::{Client, Error, Registry as _, WatchOptions, Watcher};
 
 use crate::asyncio;
 use crate::client::ClientRef;
-use crate::config::RegistryArgs;
+use crate::config::{options_from_py, RegistryArgs};
 use crate::errors::{self, IntoPyResult};
 use crate::event::PyEvent;
 use crate::fork::ProcessBound;
@@ -35,8 +35,8 @@ fn none(py: Python<'_>, outcome: microreg::Result<()>) -> PyResult<Py<PyAny>> {
 impl PyAsyncRegistry {
     #[new]
     #[pyo3(signature = (backend = "memory".to_string(), *, domain = None, interfaces = None,
-                        addresses = None, timeout = None, cache = true, cache_ttl = None),
-           text_signature = "(backend='memory', *, domain=None, interfaces=None, addresses=None, timeout=None, cache=True, cache_ttl=None)")]
+                        addresses = None, timeout = None, cache = true, cache_ttl = None, **options),
+           text_signature = "(backend='memory', *, domain=None, interfaces=None, addresses=None, timeout=None, cache=True, cache_ttl=None, **options)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -47,6 +47,7 @@ impl PyAsyncRegistry {
         timeout: Option<f64>,
         cache: bool,
         cache_ttl: Option<f64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let args = RegistryArgs {
             backend,
@@ -56,6 +57,7 @@ impl PyAsyncRegistry {
             timeout,
             cache,
             cache_ttl,
+            options: options_from_py(options)?,
         };
         Ok(PyAsyncRegistry {
             client: ClientRef::new(py, args)?,

@@ -5,8 +5,14 @@
 //! the outcome (holding the GIL briefly) and resolves the future through
 //! `loop.call_soon_threadsafe`, the one thread-safe way into a loop. Cancelling
 //! the asyncio future aborts the tokio task.
+//!
+//! Fast path: the future is first polled once on the calling thread (inside the
+//! runtime's context). What is ready at once, such as a lookup answered by the
+//! warm cache, resolves the asyncio future on the spot, with no thread hop; what
+//! is pending moves to the runtime, which polls it again with a real waker.
 
 use std::future::Future;
+use std::task::{Context, Poll, Waker};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -45,15 +51,25 @@ where
         .import(py, "microreg._asyncio", "resolve_future")?
         .clone()
         .unbind();
-    let (event_loop, target) = (event_loop.unbind(), py_future.clone().unbind());
+    let runtime = runtime::handle();
+    let mut future = Box::pin(future);
+    let first_poll = {
+        let _context = runtime.enter();
+        future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+    };
+    if let Poll::Ready(outcome) = first_poll {
+        let (ok, value) = settle(py, convert, outcome);
+        resolve.bind(py).call1((&py_future, ok, value))?;
+        return Ok(py_future);
+    }
 
-    let task = runtime::handle().spawn(async move {
+    let (event_loop, target) = (event_loop.unbind(), py_future.clone().unbind());
+    let task = runtime.spawn(async move {
         let outcome = future.await;
         Python::attach(|py| {
-            let (ok, value) = match convert(py, outcome) {
-                Ok(value) => (true, value),
-                Err(error) => (false, error.into_value(py).into_any()),
-            };
+            let (ok, value) = settle(py, convert, outcome);
             // Fails only when the loop is closed: then nobody awaits the result.
             let _ = event_loop.bind(py).call_method1(
                 pyo3::intern!(py, "call_soon_threadsafe"),
@@ -68,4 +84,15 @@ where
         },),
     )?;
     Ok(py_future)
+}
+
+/// `(true, result)` or `(false, exception)`, as `resolve_future` takes them.
+fn settle<T, C>(py: Python<'_>, convert: C, outcome: T) -> (bool, Py<PyAny>)
+where
+    C: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>>,
+{
+    match convert(py, outcome) {
+        Ok(value) => (true, value),
+        Err(error) => (false, error.into_value(py).into_any()),
+    }
 }

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 
 mod async_registry;
 mod asyncio;
+mod blocking;
 mod client;
 mod config;
 mod errors;

@@ -1,15 +1,14 @@
 //! `microreg.Registry`: the blocking face. Every call releases the GIL while the
 //! core works, so other Python threads run meanwhile.
 
-use std::future::Future;
-
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 
-use microreg::{runtime, Error, Registry as _};
+use microreg::{Error, Registry as _};
 
+use crate::blocking::wait;
 use crate::client::ClientRef;
-use crate::config::RegistryArgs;
+use crate::config::{options_from_py, RegistryArgs};
 use crate::errors::{self, IntoPyResult};
 use crate::model::PyService;
 use crate::watch::PyWatch;
@@ -18,15 +17,6 @@ use crate::watch::PyWatch;
 #[pyclass(module = "microreg", name = "Registry", frozen)]
 pub struct PyRegistry {
     client: ClientRef,
-}
-
-/// Runs a core future to completion on the core's runtime with the GIL released.
-pub fn block_on<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
-    py.detach(|| runtime::block_on(future)).into_py_result()
 }
 
 /// `NotFoundError` naming what was looked up.
@@ -44,8 +34,8 @@ pub fn not_found_in(error: Error, name: &str, domain: &str) -> PyErr {
 impl PyRegistry {
     #[new]
     #[pyo3(signature = (backend = "memory".to_string(), *, domain = None, interfaces = None,
-                        addresses = None, timeout = None, cache = true, cache_ttl = None),
-           text_signature = "(backend='memory', *, domain=None, interfaces=None, addresses=None, timeout=None, cache=True, cache_ttl=None)")]
+                        addresses = None, timeout = None, cache = true, cache_ttl = None, **options),
+           text_signature = "(backend='memory', *, domain=None, interfaces=None, addresses=None, timeout=None, cache=True, cache_ttl=None, **options)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -56,6 +46,7 @@ impl PyRegistry {
         timeout: Option<f64>,
         cache: bool,
         cache_ttl: Option<f64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let args = RegistryArgs {
             backend,
@@ -65,6 +56,7 @@ impl PyRegistry {
             timeout,
             cache,
             cache_ttl,
+            options: options_from_py(options)?,
         };
         Ok(PyRegistry {
             client: ClientRef::new(py, args)?,
@@ -95,8 +87,8 @@ impl PyRegistry {
     ) -> PyResult<()> {
         let service = service.borrow().to_core(py)?;
         let options = self.client.register_options(ttl, domain)?;
-        let client = self.client.get()?;
-        block_on(py, client.register(&service, &options))?.into_py_result()
+        let client = self.client.get()?.clone();
+        wait(py, async move { client.register(&service, &options).await })?.into_py_result()
     }
 
     /// Removes the listed nodes of `service` (all its nodes at that version when
@@ -110,8 +102,12 @@ impl PyRegistry {
     ) -> PyResult<()> {
         let service = service.borrow().to_core(py)?;
         let domain = self.client.domain(domain)?;
-        let client = self.client.get()?;
-        block_on(py, client.deregister(&service, &domain))?.into_py_result()
+        let client = self.client.get()?.clone();
+        wait(
+            py,
+            async move { client.deregister(&service, &domain).await },
+        )?
+        .into_py_result()
     }
 
     /// Every version of `name`, nodes merged per version. Raises `NotFoundError`
@@ -124,9 +120,12 @@ impl PyRegistry {
         domain: Option<String>,
     ) -> PyResult<Py<PyAny>> {
         let domain = self.client.domain(domain)?;
-        let client = self.client.get()?;
-        let services = block_on(py, client.get_service(name, &domain))?
-            .map_err(|e| not_found_in(e, name, &domain))?;
+        let client = self.client.get()?.clone();
+        let (owned_name, owned_domain) = (name.to_string(), domain.clone());
+        let services = wait(py, async move {
+            client.get_service(&owned_name, &owned_domain).await
+        })?
+        .map_err(|e| not_found_in(e, name, &domain))?;
         PyService::list_from_core(py, services)
     }
 
@@ -134,8 +133,9 @@ impl PyRegistry {
     #[pyo3(signature = (*, domain = None))]
     fn list_services(&self, py: Python<'_>, domain: Option<String>) -> PyResult<Py<PyAny>> {
         let domain = self.client.domain(domain)?;
-        let client = self.client.get()?;
-        let services = block_on(py, client.list_services(&domain))?.into_py_result()?;
+        let client = self.client.get()?.clone();
+        let services =
+            wait(py, async move { client.list_services(&domain).await })?.into_py_result()?;
         PyService::list_from_core(py, services)
     }
 
@@ -148,15 +148,15 @@ impl PyRegistry {
         domain: Option<String>,
     ) -> PyResult<PyWatch> {
         let options = self.client.watch_options(service, domain)?;
-        let client = self.client.get()?;
-        let watcher = block_on(py, client.watch(&options))?.into_py_result()?;
+        let client = self.client.get()?.clone();
+        let watcher = wait(py, async move { client.watch(&options).await })?.into_py_result()?;
         Ok(PyWatch::new(watcher))
     }
 
     /// Deregisters everything this handle registered; later calls fail. Idempotent.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let client = self.client.get()?;
-        block_on(py, client.close())
+        let client = self.client.get()?.clone();
+        wait(py, async move { client.close().await })
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {

@@ -1,24 +1,21 @@
 //! `microreg.Watch`: a blocking iterator over registry changes.
 //!
-//! Waits run without the GIL and wake every `SIGNAL_CHECK_INTERVAL` to run
-//! Python's signal handlers, so Ctrl-C interrupts `for event in watch`.
+//! Waits run without the GIL and wake regularly to run Python's signal handlers
+//! (see `blocking.rs`), so Ctrl-C interrupts `for event in watch`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use microreg::{Error, Watcher};
 
+use crate::blocking::wait;
 use crate::config;
 use crate::errors;
 use crate::event::PyEvent;
 use crate::fork::ProcessBound;
-use crate::registry::block_on;
-
-/// The longest a blocking wait goes without checking for signals.
-const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// A stream of events; stop it with `stop()` or by leaving its `with` block.
 #[pyclass(module = "microreg", name = "Watch", frozen)]
@@ -34,30 +31,22 @@ impl PyWatch {
     }
 
     /// The next event, `Err(WatcherStopped)` once stopped, `Err(Timeout)` after
-    /// `timeout`; wakes regularly to run signal handlers (which may raise).
+    /// `timeout`; signal handlers run meanwhile (and may raise).
     fn wait(
         &self,
         py: Python<'_>,
         timeout: Option<Duration>,
     ) -> PyResult<Result<Py<PyAny>, Error>> {
         let watcher = self.watcher.get()?.clone();
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            let slice = match deadline {
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Ok(Err(Error::Timeout));
-                    }
-                    left.min(SIGNAL_CHECK_INTERVAL)
-                }
-                None => SIGNAL_CHECK_INTERVAL,
-            };
-            match block_on(py, watcher.next_timeout(slice))? {
-                Ok(event) => return Ok(Ok(PyEvent::from_core(py, event)?)),
-                Err(Error::Timeout) => py.check_signals()?,
-                Err(other) => return Ok(Err(other)),
+        let outcome = wait(py, async move {
+            match timeout {
+                Some(timeout) => watcher.next_timeout(timeout).await,
+                None => watcher.next().await,
             }
+        })?;
+        match outcome {
+            Ok(event) => Ok(Ok(PyEvent::from_core(py, event)?)),
+            Err(error) => Ok(Err(error)),
         }
     }
 }

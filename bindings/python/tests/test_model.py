@@ -62,7 +62,11 @@ def test_to_dict_has_go_micro_shape():
     assert endpoint["request"] == {
         "name": "Request",
         "type": "Request",
-        "values": [{"name": "name", "type": "string", "values": []}],
+        "values": [{"name": "name", "type": "string", "values": None}],
+    }
+    # Empty maps and lists are written as null, as Go writes nil ones.
+    assert microreg.Service(name="s").to_dict() == {
+        "name": "s", "version": "", "metadata": None, "endpoints": None, "nodes": None,
     }
     assert json.loads(svc.to_json()) == d
 

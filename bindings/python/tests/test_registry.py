@@ -148,6 +148,15 @@ def test_bad_arguments():
             reg.get_service("")
 
 
+def test_further_options_name_config_fields():
+    with microreg.Registry(timeout_ms=1234, cache_ttl_ms=5000) as reg:
+        assert reg.backend == "memory"
+    with pytest.raises(microreg.InvalidArgumentError, match="unknown field"):
+        microreg.Registry(no_such_option=True)
+    with pytest.raises(microreg.InvalidArgumentError):
+        microreg.Registry(timeout_ms="soon")
+
+
 def test_unavailable_backend_says_so():
     # etcd arrives later; until then the error names it plainly.
     try:

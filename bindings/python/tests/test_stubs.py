@@ -69,6 +69,8 @@ def stub_params(func: ast.FunctionDef):
         params.append((arg.arg, "positional", default is not None and ast.literal_eval(default)))
     for arg, default in zip(args.kwonlyargs, args.kw_defaults):
         params.append((arg.arg, "keyword", default is not None and ast.literal_eval(default)))
+    if args.kwarg is not None:
+        params.append((args.kwarg.arg, "var_keyword", False))
     is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.decorator_list)
     return params if is_static else params[1:]  # drop self
 
@@ -79,7 +81,7 @@ def runtime_params(obj):
     for p in signature.parameters.values():
         if p.name == "self":
             continue
-        kind = "keyword" if p.kind is p.KEYWORD_ONLY else "positional"
+        kind = {p.KEYWORD_ONLY: "keyword", p.VAR_KEYWORD: "var_keyword"}.get(p.kind, "positional")
         default = p.default is not p.empty and p.default
         params.append((p.name, kind, default))
     return params

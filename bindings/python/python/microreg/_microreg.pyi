@@ -125,6 +125,7 @@ class Registry:
         timeout: Optional[float] = None,
         cache: bool = True,
         cache_ttl: Optional[float] = None,
+        **options: Any,
     ) -> None: ...
     @property
     def backend(self) -> str: ...
@@ -174,6 +175,7 @@ class AsyncRegistry:
         timeout: Optional[float] = None,
         cache: bool = True,
         cache_ttl: Optional[float] = None,
+        **options: Any,
     ) -> None: ...
     @property
     def backend(self) -> str: ...
