@@ -53,12 +53,13 @@ where
         .unbind();
     let runtime = runtime::handle();
     let mut future = Box::pin(future);
-    let first_poll = {
+    // Without the GIL, like every call into the core: it may wait for a lock.
+    let first_poll = py.detach(|| {
         let _context = runtime.enter();
         future
             .as_mut()
             .poll(&mut Context::from_waker(Waker::noop()))
-    };
+    });
     if let Poll::Ready(outcome) = first_poll {
         let (ok, value) = settle(py, convert, outcome);
         resolve.bind(py).call1((&py_future, ok, value))?;

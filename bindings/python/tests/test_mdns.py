@@ -69,8 +69,14 @@ def holding(proc):
 
 
 def release(proc):
+    """Lets a registering peer deregister and exit."""
     proc.stdin.close()
-    finish(proc)
+    try:
+        proc.wait(timeout=DEADLINE)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail(f"peer {proc.args} did not exit after its stdin closed")
 
 
 def test_two_processes_on_two_hosts(hosts):

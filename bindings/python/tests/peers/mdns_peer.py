@@ -3,7 +3,8 @@
     mdns_peer.py register NAME NODE_ID ADDRESS   register, print "ready", hold until stdin closes
     mdns_peer.py find NAME NODE_ID TIMEOUT       print the node as JSON once seen (NODE_ID "-": any
                                                  node); exit 1 if never
-    mdns_peer.py gone NAME NODE_ID TIMEOUT       wait for a delete event of the node; exit 1 if none
+    mdns_peer.py gone NAME NODE_ID TIMEOUT       once the node is known, print "watching" and wait
+                                                 for its delete event; exit 1 if none
 """
 
 import json
@@ -38,10 +39,22 @@ def find(name, node_id, timeout):
     return 1
 
 
+def known(reg, name, node_id):
+    try:
+        return any(node.id == node_id for s in reg.get_service(name) for node in s.nodes)
+    except microreg.NotFoundError:
+        return False
+
+
 def gone(name, node_id, timeout):
+    deadline = time.monotonic() + float(timeout)
     with microreg.Registry(backend="mdns") as reg, reg.watch(name) as w:
+        # Say "watching" once this process knows the node, so its leaving is news here.
+        while not known(reg, name, node_id):
+            if time.monotonic() > deadline:
+                return 1
+            time.sleep(0.05)
         print("watching", flush=True)
-        deadline = time.monotonic() + float(timeout)
         while time.monotonic() < deadline:
             try:
                 event = w.next(timeout=max(0.01, deadline - time.monotonic()))
