@@ -12,13 +12,15 @@
 //! is pending moves to the runtime, which polls it again with a real waker.
 
 use std::future::Future;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tokio::task::AbortHandle;
 
 use microreg::runtime;
+
+use crate::blocking::poll_once;
 
 /// Aborts the tokio task once its asyncio future is done (cancelled or not).
 #[pyclass(module = "microreg._microreg", frozen)]
@@ -53,14 +55,7 @@ where
         .unbind();
     let runtime = runtime::handle();
     let mut future = Box::pin(future);
-    // Without the GIL, like every call into the core: it may wait for a lock.
-    let first_poll = py.detach(|| {
-        let _context = runtime.enter();
-        future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-    });
-    if let Poll::Ready(outcome) = first_poll {
+    if let Poll::Ready(outcome) = poll_once(py, &runtime, &mut future) {
         let (ok, value) = settle(py, convert, outcome);
         resolve.bind(py).call1((&py_future, ok, value))?;
         return Ok(py_future);

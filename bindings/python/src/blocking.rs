@@ -8,11 +8,13 @@
 //! waker while this thread waits on a channel in slices.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use tokio::runtime::Handle;
 
 use microreg::runtime;
 
@@ -30,13 +32,7 @@ where
 {
     let runtime = runtime::handle();
     let mut future = Box::pin(future);
-    let first_poll = py.detach(|| {
-        let _context = runtime.enter();
-        future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-    });
-    if let Poll::Ready(output) = first_poll {
+    if let Poll::Ready(output) = poll_once(py, &runtime, &mut future) {
         return Ok(output);
     }
 
@@ -67,4 +63,23 @@ where
             }
         }
     }
+}
+
+/// Polls `future` once on this thread, without the GIL and inside the runtime's
+/// context. If it is pending, whoever polls it next (the runtime, once it is
+/// spawned there) registers the real waker; the no-op one is never relied on.
+pub fn poll_once<F: Future + Send>(
+    py: Python<'_>,
+    runtime: &Handle,
+    future: &mut Pin<Box<F>>,
+) -> Poll<F::Output>
+where
+    F::Output: Send,
+{
+    py.detach(|| {
+        let _context = runtime.enter();
+        future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+    })
 }

@@ -44,3 +44,9 @@ class InternalError(RegistryError):
 
 class UsedAfterForkError(RegistryError):
     """An object made before os.fork() was used in the child; make a new Registry there."""
+
+
+# Show them as microreg.NotFoundError etc. in tracebacks and reprs.
+for _name in __all__:
+    globals()[_name].__module__ = "microreg"
+del _name
