@@ -7,7 +7,7 @@
 PYTHON ?= python3
 PY_VENV := build/python-venv
 PY := $(PY_VENV)/bin/python
-PY_TEST_DEPS := pytest zeroconf
+PY_TEST_DEPS := pytest zeroconf mypy
 
 TEST_TARGETS += test-python
 

@@ -1,22 +1,38 @@
 # Type stubs of the compiled module microreg._microreg (checked against the real
-# module by tests/test_stubs.py).
+# module by tests/test_stubs.py, and by mypy.stubtest).
 
 import datetime
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Awaitable, Iterator, Literal, Optional
+from typing import Any, Awaitable, Iterator, Literal, Optional, final
+
+__all__ = [
+    "AsyncRegistry",
+    "AsyncWatch",
+    "DEFAULT_DOMAIN",
+    "Endpoint",
+    "Event",
+    "Node",
+    "Registry",
+    "Service",
+    "Value",
+    "WILDCARD_DOMAIN",
+    "Watch",
+    "__version__",
+]
 
 __version__: str
 DEFAULT_DOMAIN: str
 WILDCARD_DOMAIN: str
 
+@final
 class Value:
     name: str
     type: str
     values: list[Value]
-    def __init__(
-        self, name: str, type: str = "", values: Optional[Iterable[Value]] = None
-    ) -> None: ...
+    def __new__(
+        cls, name: str, type: str = "", values: Optional[Iterable[Value]] = None
+    ) -> Value: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Value: ...
@@ -26,18 +42,19 @@ class Value:
     def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
 class Endpoint:
     name: str
     request: Optional[Value]
     response: Optional[Value]
     metadata: dict[str, str]
-    def __init__(
-        self,
+    def __new__(
+        cls,
         name: str,
         request: Optional[Value] = None,
         response: Optional[Value] = None,
         metadata: Optional[Mapping[str, str]] = None,
-    ) -> None: ...
+    ) -> Endpoint: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Endpoint: ...
@@ -47,13 +64,14 @@ class Endpoint:
     def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
 class Node:
     id: str
     address: str
     metadata: dict[str, str]
-    def __init__(
-        self, id: str, address: str = "", metadata: Optional[Mapping[str, str]] = None
-    ) -> None: ...
+    def __new__(
+        cls, id: str, address: str = "", metadata: Optional[Mapping[str, str]] = None
+    ) -> Node: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Node: ...
@@ -63,20 +81,21 @@ class Node:
     def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
 class Service:
     name: str
     version: str
     metadata: dict[str, str]
     endpoints: list[Endpoint]
     nodes: list[Node]
-    def __init__(
-        self,
+    def __new__(
+        cls,
         name: str,
         version: str = "",
         metadata: Optional[Mapping[str, str]] = None,
         endpoints: Optional[Iterable[Endpoint]] = None,
         nodes: Optional[Iterable[Node]] = None,
-    ) -> None: ...
+    ) -> Service: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Service: ...
@@ -86,6 +105,7 @@ class Service:
     def __eq__(self, value: object, /) -> bool: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
 class Event:
     @property
     def action(self) -> Literal["create", "update", "delete"]: ...
@@ -97,6 +117,7 @@ class Event:
     def to_json(self) -> str: ...
     def __eq__(self, value: object, /) -> bool: ...
 
+@final
 class Watch:
     def __iter__(self) -> Iterator[Event]: ...
     def __next__(self) -> Event: ...
@@ -114,9 +135,10 @@ class Watch:
         _tb: Optional[TracebackType] = None,
     ) -> bool: ...
 
+@final
 class Registry:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         backend: str = "memory",
         *,
         domain: Optional[str] = None,
@@ -126,7 +148,7 @@ class Registry:
         cache: bool = True,
         cache_ttl: Optional[float] = None,
         **options: Any,
-    ) -> None: ...
+    ) -> Registry: ...
     @property
     def backend(self) -> str: ...
     @property
@@ -149,6 +171,7 @@ class Registry:
         _tb: Optional[TracebackType] = None,
     ) -> bool: ...
 
+@final
 class AsyncWatch:
     def __aiter__(self) -> AsyncWatch: ...
     def __anext__(self) -> Awaitable[Event]: ...
@@ -164,9 +187,10 @@ class AsyncWatch:
         _tb: Optional[TracebackType] = None,
     ) -> Awaitable[bool]: ...
 
+@final
 class AsyncRegistry:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         backend: str = "memory",
         *,
         domain: Optional[str] = None,
@@ -176,7 +200,7 @@ class AsyncRegistry:
         cache: bool = True,
         cache_ttl: Optional[float] = None,
         **options: Any,
-    ) -> None: ...
+    ) -> AsyncRegistry: ...
     @property
     def backend(self) -> str: ...
     @property
