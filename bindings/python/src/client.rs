@@ -38,15 +38,16 @@ impl ClientRef {
         ttl: Option<f64>,
         domain: Option<String>,
     ) -> PyResult<RegisterOptions> {
-        let client = self.get()?;
         Ok(RegisterOptions {
             ttl: ttl.map(|t| config::seconds("ttl", t)).transpose()?,
-            domain: domain.unwrap_or_else(|| client.domain().to_string()),
+            domain: self.domain(domain)?,
         })
     }
 
+    /// `domain`, or the client's own when None.
     pub fn domain(&self, domain: Option<String>) -> PyResult<String> {
-        Ok(domain.unwrap_or_else(|| self.client_domain()))
+        let client = self.get()?;
+        Ok(domain.unwrap_or_else(|| client.domain().to_string()))
     }
 
     pub fn watch_options(
@@ -54,18 +55,10 @@ impl ClientRef {
         service: Option<String>,
         domain: Option<String>,
     ) -> PyResult<WatchOptions> {
-        self.get()?;
         Ok(WatchOptions {
             service,
             domain: self.domain(domain)?,
         })
-    }
-
-    fn client_domain(&self) -> String {
-        self.client
-            .as_ref()
-            .map(|c| c.get().map(|c| c.domain().to_string()).unwrap_or_default())
-            .unwrap_or_default()
     }
 }
 
