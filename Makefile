@@ -9,11 +9,11 @@
 
 CARGO ?= cargo
 ISOLATED := tests/netns/isolated
-TEST_TARGETS := test-rust
+TEST_TARGETS := test-harness test-rust
 
 -include mk/*.mk
 
-.PHONY: all build test lint test-rust bench clean
+.PHONY: all build test lint test-harness test-rust bench clean
 
 all: build
 
@@ -24,10 +24,16 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
+# The namespace harness itself: two test hosts exchange mDNS-group multicast.
+test-harness:
+	$(ISOLATED) tests/netns/selftest
+
 # Dependencies are fetched and tests compiled outside the namespace (it has no
 # network); they run inside it, offline.
+# (Examples are peers that multi-host tests start as separate processes.)
 test-rust:
 	$(CARGO) test --no-run --all-targets
+	$(CARGO) build --examples
 	$(ISOLATED) $(CARGO) test --offline --all-targets
 	$(ISOLATED) $(CARGO) test --offline --doc
 
