@@ -155,3 +155,35 @@ def test_microreg_finds_a_zeroconf_service(hosts):
         release(registrar)
     assert code == 0, "microreg never saw python-zeroconf's service"
     assert json.loads(out)["address"] == "10.77.0.2:9091"
+
+
+def test_fork_with_mdns(hosts):
+    """A forked child makes its own mdns registry; the parent's node stays published."""
+    from test_fork import run_in_child
+
+    import microreg
+
+    name, node_id = "forkmdns", f"forkmdns-{uuid.uuid4()}"
+    with microreg.Registry(backend="mdns") as parent:
+        parent.register(microreg.Service(name=name, version="1",
+                                         nodes=[microreg.Node(id=node_id, address="127.0.0.1:7000")]))
+
+        def child():
+            try:
+                parent.get_service(name)
+                return "parent handle worked"
+            except microreg.UsedAfterForkError:
+                pass
+            with microreg.Registry(backend="mdns") as fresh:
+                mine = f"forkchild-{uuid.uuid4()}"
+                fresh.register(microreg.Service(name="forkchild", version="1",
+                                                nodes=[microreg.Node(id=mine, address="127.0.0.1:7001")]))
+                return [n.id for n in fresh.get_service("forkchild")[0].nodes] == [mine]
+
+        assert run_in_child(child) == {"ok": True}
+        # The parent's node is still published after the child exited: another
+        # process (on this namespace's loopback, like the parent) finds it.
+        time.sleep(0.5)
+        seen = subprocess.run([sys.executable, os.path.join(PEERS, "mdns_peer.py"), "find", name, node_id,
+                               str(DEADLINE)], capture_output=True, text=True, timeout=DEADLINE + 10)
+        assert seen.returncode == 0, "the parent's node vanished when the forked child exited"
