@@ -107,11 +107,11 @@ test-c: c-tools check-header c-lib
 
 test-c-run: $(C_ASAN_BINS) $(C_SHARED_BINS) $(C_AS_CXX_BINS)
 	@echo "== C tests under AddressSanitizer + UBSan"
-	@ASAN_OPTIONS=detect_leaks=1 tests/c/run_each.sh "C under ASan" "" $(C_ASAN_BINS)
+	@ASAN_OPTIONS=detect_leaks=1 $(ISOLATED) tests/c/run_each.sh "C under ASan" "" $(C_ASAN_BINS)
 	@echo "== C tests under valgrind (shared library)"
-	@tests/c/run_each.sh "C under valgrind" "$(VALGRIND)" $(C_SHARED_BINS)
+	@$(ISOLATED) tests/c/run_each.sh "C under valgrind" "$(VALGRIND)" $(C_SHARED_BINS)
 	@echo "== C tests compiled as C++"
-	@tests/c/run_each.sh "C as C++" "" $(C_AS_CXX_BINS)
+	@$(ISOLATED) tests/c/run_each.sh "C as C++" "" $(C_AS_CXX_BINS)
 
 # Installs into a scratch prefix, then builds a user's program with pkg-config
 # and with CMake's find_package, against the shared and the static library.
@@ -125,19 +125,19 @@ test-c-install:
 	$(CC) $(C_WARNINGS) tests/c/install/uses_microreg.c \
 		$$(PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --cflags --libs microreg) \
 		-Wl,-rpath,$(C_PREFIX)/lib -o $(C_BUILD)/uses-pkg-config
-	$(C_BUILD)/uses-pkg-config
+	$(ISOLATED) $(C_BUILD)/uses-pkg-config
 	$(CC) $(C_WARNINGS) tests/c/install/uses_microreg.c \
 		$$(PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --static --cflags microreg) \
 		$(C_PREFIX)/lib/libmicroreg.a \
 		$$(PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --static --libs-only-l microreg | sed 's/-lmicroreg//') \
 		-o $(C_BUILD)/uses-pkg-config-static
-	$(C_BUILD)/uses-pkg-config-static
+	$(ISOLATED) $(C_BUILD)/uses-pkg-config-static
 	@echo "== CMake find_package(microreg)"
 	cmake -S tests/c/install -B $(C_BUILD)/cmake-check -DCMAKE_PREFIX_PATH=$(C_PREFIX) \
 		-DCMAKE_C_FLAGS="$(C_WARNINGS)" -DCMAKE_CXX_FLAGS="$(C_WARNINGS)" >/dev/null
 	cmake --build $(C_BUILD)/cmake-check >/dev/null
-	$(C_BUILD)/cmake-check/uses_shared
-	$(C_BUILD)/cmake-check/uses_static
+	$(ISOLATED) $(C_BUILD)/cmake-check/uses_shared
+	$(ISOLATED) $(C_BUILD)/cmake-check/uses_static
 	$(C_BUILD)/cmake-check/uses_cpp
 
 # Two hosts (namespaces) inside a private network namespace; skipped, saying
@@ -172,7 +172,7 @@ $(C_BUILD)/bench_get_service: benches/c/bench_get_service.c include/microreg.h $
 # benches/get_service.rs (the same lookup without the C ABI) beside it.
 bench-c: c-lib
 	$(MAKE) --no-print-directory $(C_BUILD)/bench_get_service
-	$(C_BUILD)/bench_get_service
+	$(ISOLATED) $(C_BUILD)/bench_get_service
 	@$(CARGO) bench --no-run --bench get_service 2>/dev/null || true
 	@$(ISOLATED) $(CARGO) bench --offline --bench get_service -- --noplot 2>/dev/null \
 		> $(C_BUILD)/bench-rust.txt || true

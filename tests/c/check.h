@@ -13,6 +13,9 @@
 
 #include "microreg.h"
 
+/* The in-process backend: API tests must not depend on the default (mdns). */
+#define MEMORY_CONFIG "{\"backend\":\"memory\"}"
+
 #define CHECK(cond)                                                                   \
     do {                                                                              \
         if (!(cond)) {                                                                \

@@ -10,7 +10,7 @@ static const char *GREETER =
 
 static void test_register_get_list_deregister(void) {
     microreg_registry *r = NULL;
-    CHECK_OK(microreg_registry_new(NULL, &r));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &r));
     CHECK(r != NULL);
     CHECK_OK(microreg_registry_register(r, GREETER, "{\"ttl_ms\":30000}"));
 
@@ -71,7 +71,7 @@ static void *stop_later(void *watcher) {
 
 static void test_polled_watch(void) {
     microreg_registry *r = NULL;
-    CHECK_OK(microreg_registry_new(NULL, &r));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &r));
     microreg_watcher *w = NULL;
     CHECK_OK(microreg_registry_watch(r, "{\"service\":\"clock\"}", &w));
 
@@ -172,7 +172,7 @@ static void wait_for(seen_t *seen, const int *field, int at_least) {
 
 static void test_callback_watch(void) {
     microreg_registry *r = NULL;
-    CHECK_OK(microreg_registry_new(NULL, &r));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &r));
     seen_t seen;
     seen_init(&seen);
     microreg_watcher *w = NULL;
@@ -198,7 +198,7 @@ static void test_callback_watch(void) {
 
 static void test_callback_watch_stop_and_free_inside(void) {
     microreg_registry *r = NULL;
-    CHECK_OK(microreg_registry_new(NULL, &r));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &r));
 
     /* stop() ends the watch: on_done runs once, before free. */
     seen_t stopped;
@@ -250,8 +250,8 @@ static int is_found(microreg_registry *r, const char *name) {
 static void test_keep_alive_until_free(void) {
     microreg_registry *owner = NULL;
     microreg_registry *observer = NULL;
-    CHECK_OK(microreg_registry_new(NULL, &owner));
-    CHECK_OK(microreg_registry_new("{\"cache\":false}", &observer));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &owner));
+    CHECK_OK(microreg_registry_new("{\"backend\":\"memory\",\"cache\":false}", &observer));
     const char *beat = "{\"name\":\"heartbeat\",\"version\":\"1\","
                        "\"nodes\":[{\"id\":\"heartbeat-1\",\"address\":\"10.0.1.3:1\"}]}";
     CHECK_OK(microreg_registry_register(owner, beat, "{\"ttl_ms\":300}"));
@@ -274,7 +274,7 @@ static void test_errors_and_status_names(void) {
     CHECK(r == NULL);
     CHECK(contains(microreg_last_error(), "etcd"));
     /* The message stays until the next failure on this thread. */
-    CHECK_OK(microreg_registry_new(NULL, &r));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &r));
     CHECK(contains(microreg_last_error(), "etcd"));
     CHECK_STATUS(microreg_registry_register(r, "{\"name\":\"\",\"nodes\":[]}", NULL),
                  MICROREG_ERR_INVALID_ARGUMENT);

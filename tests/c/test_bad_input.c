@@ -205,7 +205,7 @@ int main(void) {
     CHECK(microreg_version() != NULL);
 
     microreg_registry *r = NULL;
-    CHECK_OK(microreg_registry_new("{}", &r));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &r));
     CHECK_OK(microreg_registry_register(r, KEEPER, "{\"ttl_ms\":60000}"));
     test_new();
     test_register_and_deregister(r);

@@ -12,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+// The in-process backend: these tests must not depend on the default (mdns).
+static const char *const kMemory = R"({"backend":"memory"})";
+
 #define EXPECT(cond)                                                                 \
     do {                                                                             \
         if (!(cond)) {                                                               \
@@ -41,7 +44,7 @@ static const std::string LAMP = R"({"name":"lamp","version":"2.0.0",
     "nodes":[{"id":"lamp-1","address":"[fd77::9]:7000","metadata":{"lang":"c++"}}]})";
 
 static void registry_basics() {
-    microreg::Registry registry;
+    microreg::Registry registry(kMemory);
     registry.register_service(LAMP, R"({"ttl_ms":30000})");
     std::string found = registry.get_service("lamp");
     EXPECT(has(found, R"("address":"[fd77::9]:7000")"));
@@ -68,9 +71,9 @@ static void registry_basics() {
 }
 
 static void scope_deregisters() {
-    microreg::Registry observer(R"({"cache":false})");
+    microreg::Registry observer(R"({"backend":"memory","cache":false})");
     {
-        microreg::Registry owner;
+        microreg::Registry owner(kMemory);
         owner.register_service(LAMP);
         EXPECT(has(observer.get_service("lamp"), "lamp-1"));
     }
@@ -78,7 +81,7 @@ static void scope_deregisters() {
 }
 
 static void polled_watch() {
-    microreg::Registry registry;
+    microreg::Registry registry(kMemory);
     microreg::Watcher watcher = registry.watch(R"({"service":"lamp"})");
     registry.register_service(LAMP);
     auto event = watcher.next(20s);
@@ -94,7 +97,7 @@ static void polled_watch() {
 }
 
 static void callback_watch() {
-    microreg::Registry registry;
+    microreg::Registry registry(kMemory);
     std::mutex lock;
     std::condition_variable changed;
     std::vector<std::string> events;

@@ -14,7 +14,7 @@
 static void test_fork_refuses_parent_handles(void) {
     microreg_registry *r = NULL;
     microreg_watcher *w = NULL;
-    CHECK_OK(microreg_registry_new(NULL, &r));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &r));
     CHECK_OK(microreg_registry_watch(r, NULL, &w));
     fflush(NULL);
     pid_t child = fork();

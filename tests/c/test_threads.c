@@ -66,7 +66,7 @@ static void *worker(void *arg) {
 }
 
 int main(void) {
-    CHECK_OK(microreg_registry_new(NULL, &shared_registry));
+    CHECK_OK(microreg_registry_new(MEMORY_CONFIG, &shared_registry));
     microreg_watcher *pool_watch = NULL;
     CHECK_OK(microreg_registry_watch(shared_registry, "{\"service\":\"pool\"}", &pool_watch));
 
