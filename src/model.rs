@@ -114,6 +114,20 @@ where
     }
 }
 
+/// Parses a JSON object into `T`. serde would also accept an array for a
+/// struct (its fields in order); options and configs must be objects.
+pub fn object_from_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, Error> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| Error::invalid(format!("{what} JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(Error::invalid(format!("{what} JSON must be an object")));
+    }
+    T::deserialize(value).map_err(|e| Error::invalid(format!("{what} JSON: {e}")))
+}
+
 /// go-micro writes `null` for empty maps and slices; read it as empty.
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

@@ -2,7 +2,7 @@
 //! TTLs are honoured, and watchers see each node appear, change and leave.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -67,9 +67,25 @@ struct Change {
 
 impl MemoryRegistry {
     /// The registry shared by every handle in this process.
+    ///
+    /// A child made by `fork()` gets a fresh, empty one: the parent's copy may have
+    /// been locked mid-update at the fork, and its TTL reaper ran on the parent's
+    /// runtime, which the child does not have.
     pub fn shared() -> Self {
-        static SHARED: OnceLock<MemoryRegistry> = OnceLock::new();
-        SHARED.get_or_init(MemoryRegistry::isolated).clone()
+        static SHARED: Mutex<Option<(u32, MemoryRegistry)>> = Mutex::new(None);
+        let pid = std::process::id();
+        let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((owner, registry)) = &*slot {
+            if *owner == pid {
+                return registry.clone();
+            }
+        }
+        let registry = MemoryRegistry::isolated();
+        if let Some(inherited) = slot.replace((pid, registry.clone())) {
+            // The parent's store: never touch it (it may hold a lock taken at the fork).
+            std::mem::forget(inherited);
+        }
+        registry
     }
 
     /// A registry of its own, seen by nobody else (for tests and embedding).
