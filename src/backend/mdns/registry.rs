@@ -81,6 +81,9 @@ pub struct MdnsRegistry {
     /// domain -> when the initial listing of that domain has had time to answer.
     synced: Mutex<HashMap<String, Instant>>,
     tasks: Vec<AbortHandle>,
+    /// The process that opened the sockets: a forked child inherits them but
+    /// must not say goodbye for its parent's nodes.
+    owner_pid: u32,
 }
 
 impl MdnsRegistry {
@@ -125,6 +128,7 @@ impl MdnsRegistry {
             interfaces: chosen,
             synced: Mutex::new(HashMap::new()),
             tasks,
+            owner_pid: std::process::id(),
             options,
         };
         registry.start_sync(&registry.options.domain.clone());
@@ -300,6 +304,9 @@ impl Registry for MdnsRegistry {
 
 impl Drop for MdnsRegistry {
     fn drop(&mut self) {
+        if std::process::id() != self.owner_pid {
+            return; // a forked child: the parent still publishes these nodes
+        }
         if let Some(dialect) = &self.gomicro {
             dialect.goodbye_all_now();
         }
