@@ -124,7 +124,7 @@ func (r *Registry) GetService(name string, opts ...GetOption) ([]*Service, error
 	}
 	var services []*Service
 	err = r.use(func(h cRegistry) error {
-		return cGetService(h, cname, cbytes(options), decodeInto(&services))
+		return cGetService(h, cname, cbytes(options), decodeServicesInto(&services))
 	})
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (r *Registry) ListServices(opts ...ListOption) ([]*Service, error) {
 		return nil, invalid("list options: %v", err)
 	}
 	var services []*Service
-	err = r.use(func(h cRegistry) error { return cListServices(h, cbytes(options), decodeInto(&services)) })
+	err = r.use(func(h cRegistry) error { return cListServices(h, cbytes(options), decodeServicesInto(&services)) })
 	if err != nil {
 		return nil, err
 	}
@@ -193,12 +193,18 @@ func serviceJSON(s *Service) ([]byte, error) {
 	return cbytes(b), nil
 }
 
-// decodeInto parses the library's JSON answer into v.
-func decodeInto(v any) func([]byte) error {
-	return func(b []byte) error {
-		if err := json.Unmarshal(b, v); err != nil {
-			return &Error{Code: CodeInternal, Message: "internal error: undecodable answer: " + err.Error()}
-		}
+// decodeServicesInto parses the library's JSON array of services.
+func decodeServicesInto(services *[]*Service) func([]byte) error {
+	return func(b []byte) (err error) {
+		*services, err = decodeServices(b)
+		return undecodable(err)
+	}
+}
+
+// undecodable reports an answer of the library that does not parse: a bug.
+func undecodable(err error) error {
+	if err == nil {
 		return nil
 	}
+	return &Error{Code: CodeInternal, Message: "internal error: undecodable answer from the library: " + err.Error()}
 }

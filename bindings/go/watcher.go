@@ -42,8 +42,11 @@ func (w *Watcher) poll(handle cWatcher) {
 	defer w.release()
 	defer close(w.results)
 	for !isStopped(w.stop) {
-		var result Result
-		err := cWatcherNext(handle, pollMs, decodeInto(&result))
+		var result *Result
+		err := cWatcherNext(handle, pollMs, func(b []byte) (err error) {
+			result, err = decodeResult(b)
+			return undecodable(err)
+		})
 		if errors.Is(err, ErrTimeout) {
 			continue
 		}
@@ -55,7 +58,7 @@ func (w *Watcher) poll(handle cWatcher) {
 			return
 		}
 		select {
-		case w.results <- &result:
+		case w.results <- result:
 		case <-w.stop:
 			return
 		}
