@@ -87,8 +87,7 @@ impl Config {
     pub fn from_json(json: Option<&str>) -> Result<Self> {
         let config: Config = match json.map(str::trim) {
             None | Some("") => Config::default(),
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| Error::invalid(format!("registry config JSON: {e}")))?,
+            Some(text) => crate::model::object_from_json(text, "registry config")?,
         };
         config.validate()?;
         Ok(config)

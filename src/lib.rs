@@ -22,6 +22,7 @@ pub mod cache;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod ffi;
 pub mod keeper;
 pub mod model;
 pub mod registry;

@@ -33,11 +33,23 @@ pub struct Service {
     pub name: String,
     #[serde(default)]
     pub version: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        serialize_with = "empty_as_null"
+    )]
     pub metadata: Metadata,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        serialize_with = "empty_as_null"
+    )]
     pub endpoints: Vec<Endpoint>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        serialize_with = "empty_as_null"
+    )]
     pub nodes: Vec<Node>,
 }
 
@@ -49,7 +61,11 @@ pub struct Node {
     /// `host:port`, or `[v6 address]:port`.
     #[serde(default)]
     pub address: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        serialize_with = "empty_as_null"
+    )]
     pub metadata: Metadata,
 }
 
@@ -61,7 +77,11 @@ pub struct Endpoint {
     pub request: Option<Value>,
     #[serde(default)]
     pub response: Option<Value>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        serialize_with = "empty_as_null"
+    )]
     pub metadata: Metadata,
 }
 
@@ -71,8 +91,41 @@ pub struct Value {
     pub name: String,
     #[serde(rename = "type", default)]
     pub type_name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        serialize_with = "empty_as_null"
+    )]
     pub values: Vec<Value>,
+}
+
+/// Go writes a nil map or slice as `null`: write empties the same way, so that a
+/// go-micro document round-trips byte for byte.
+fn empty_as_null<S, T>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    T: Serialize,
+    for<'a> &'a T: IntoIterator,
+{
+    if value.into_iter().next().is_none() {
+        serializer.serialize_none()
+    } else {
+        value.serialize(serializer)
+    }
+}
+
+/// Parses a JSON object into `T`. serde would also accept an array for a
+/// struct (its fields in order); options and configs must be objects.
+pub fn object_from_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, Error> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| Error::invalid(format!("{what} JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(Error::invalid(format!("{what} JSON must be an object")));
+    }
+    T::deserialize(value).map_err(|e| Error::invalid(format!("{what} JSON: {e}")))
 }
 
 /// go-micro writes `null` for empty maps and slices; read it as empty.

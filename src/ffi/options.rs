@@ -1,0 +1,78 @@
+//! The per-call options of the C API, as JSON objects. Unknown fields are
+//! refused so that a misspelt option is an error, not silently ignored.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::model::object_from_json;
+use crate::registry::{RegisterOptions, WatchOptions};
+
+/// `{"ttl_ms": 30000, "domain": "micro"}`; both optional.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RegisterJson {
+    ttl_ms: Option<u64>,
+    domain: Option<String>,
+}
+
+/// `{"domain": "micro"}` for deregister, get and list.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct DomainJson {
+    domain: Option<String>,
+}
+
+/// `{"service": "greeter", "domain": "micro"}`; both optional.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct WatchJson {
+    service: Option<String>,
+    domain: Option<String>,
+}
+
+/// NULL, "" and "{}" are the defaults; anything else must be a JSON object.
+fn parse<T: DeserializeOwned + Default>(json: Option<&str>, what: &str) -> Result<T> {
+    match json.map(str::trim) {
+        None | Some("") => Ok(T::default()),
+        Some(text) => object_from_json(text, what),
+    }
+}
+
+/// Register options; the TTL is absent unless given (kept until deregistered).
+pub(crate) fn register(client: &Client, json: Option<&str>) -> Result<RegisterOptions> {
+    let parsed: RegisterJson = parse(json, "register options")?;
+    let ttl = match parsed.ttl_ms {
+        Some(0) => {
+            return Err(Error::invalid(
+                "ttl_ms must be above zero; omit it for no TTL",
+            ))
+        }
+        ttl_ms => ttl_ms.map(Duration::from_millis),
+    };
+    let mut options = client.register_options(ttl);
+    if let Some(domain) = parsed.domain {
+        options.domain = domain;
+    }
+    Ok(options)
+}
+
+/// The domain named by deregister/get/list options, else the client's.
+pub(crate) fn domain(client: &Client, json: Option<&str>, what: &str) -> Result<String> {
+    let parsed: DomainJson = parse(json, what)?;
+    Ok(parsed.domain.unwrap_or_else(|| client.domain().to_string()))
+}
+
+/// Watch options: every service unless one is named, in the client's domain
+/// unless one is named.
+pub(crate) fn watch(client: &Client, json: Option<&str>) -> Result<WatchOptions> {
+    let parsed: WatchJson = parse(json, "watch options")?;
+    let mut options = client.watch_options(parsed.service);
+    if let Some(domain) = parsed.domain {
+        options.domain = domain;
+    }
+    Ok(options)
+}

@@ -1,0 +1,270 @@
+//! The registry handle: `microreg_registry_*`.
+
+use std::ffi::{c_char, c_int};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::model::Service;
+use crate::registry::Registry;
+use crate::runtime;
+
+use super::boundary::{run, run_void};
+use super::watcher::microreg_watcher;
+use super::{options, strings};
+
+/// A registry handle: a backend, the cache in front of it, and the keeper that
+/// holds registrations alive. Opaque; made by `microreg_registry_new`.
+///
+/// Threading: every function may be called on one handle from many threads at
+/// once, except `microreg_registry_free`, which must be the last call.
+/// After `fork()`, a handle made in the parent is refused in the child
+/// (`MICROREG_ERR_INVALID_ARGUMENT`); make a new one there.
+pub struct microreg_registry {
+    client: Client,
+    /// The process that made the handle: its runtime threads do not survive fork().
+    pid: u32,
+}
+
+/// Checks a handle argument: not NULL, made in this process.
+///
+/// # Safety
+/// `r` is NULL or a live handle from `microreg_registry_new`.
+unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registry> {
+    let registry = r
+        .as_ref()
+        .ok_or_else(|| Error::invalid("registry handle is NULL"))?;
+    if registry.pid != std::process::id() {
+        return Err(Error::invalid(
+            "registry handle was made before fork(); make a new one in this process",
+        ));
+    }
+    Ok(registry)
+}
+
+/// Writes an out-parameter after checking it, so that nothing is written on failure.
+pub(crate) fn out_param<'a, T>(out: *mut T, what: &str) -> Result<&'a mut T> {
+    // SAFETY: the caller passes NULL or a writable pointer, as the header says.
+    unsafe { out.as_mut() }.ok_or_else(|| Error::invalid(format!("{what} is NULL")))
+}
+
+/// Makes a registry handle.
+///
+/// `config_json`: NULL, "" or "{}" for the defaults, or an object such as
+/// `{"backend":"memory"|"mdns"|"etcd", "domain":"micro", "interfaces":[...],
+/// "addresses":[...], "timeout_ms":5000, "cache":true, "cache_ttl_ms":...}`;
+/// unknown fields are refused.
+///
+/// On success writes a new handle to `*out`, which the caller owns and releases
+/// with `microreg_registry_free`. On failure returns a negative status (a
+/// backend missing from this build is `MICROREG_ERR_BACKEND_UNAVAILABLE`) and
+/// leaves `*out` untouched. Any thread.
+///
+/// # Safety
+/// `config_json` is NULL or a NUL-terminated string; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn microreg_registry_new(
+    config_json: *const c_char,
+    out: *mut *mut microreg_registry,
+) -> c_int {
+    run(|| {
+        let config = strings::optional(config_json, "config_json")?;
+        let out = out_param(out, "out")?;
+        // Built inside the runtime's context: backends may open sockets there.
+        let client = {
+            let _context = runtime::handle().enter();
+            Client::from_json(config)?
+        };
+        let registry = microreg_registry {
+            client,
+            pid: std::process::id(),
+        };
+        *out = Box::into_raw(Box::new(registry));
+        Ok(())
+    })
+}
+
+/// Releases a handle: deregisters everything registered through it (waiting
+/// for that, so a process may exit right after) and frees it. NULL is ignored.
+///
+/// Must be the last call on `r`: no other thread may be using it. Watchers made
+/// from it stay valid and are freed on their own. In a child process after
+/// `fork()`, the handle is abandoned instead (its registrations belong to the
+/// parent). It may be called from a watch callback.
+///
+/// # Safety
+/// `r` is NULL or a handle from `microreg_registry_new` not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn microreg_registry_free(r: *mut microreg_registry) {
+    run_void(|| {
+        if r.is_null() {
+            return;
+        }
+        let registry = Box::from_raw(r);
+        if registry.pid != std::process::id() {
+            std::mem::forget(registry);
+            return;
+        }
+        // Dropping the client deregisters what it keeps alive.
+        drop(registry);
+    })
+}
+
+/// Registers a service and keeps its nodes registered (refreshed before their
+/// TTL runs out) until they are deregistered or the handle is freed.
+///
+/// `service_json`: go-micro's Service JSON, e.g. `{"name":"greeter","version":"1.0.0",
+/// "nodes":[{"id":"greeter-1","address":"10.0.0.5:8080","metadata":{}}]}`.
+/// `options_json`: NULL or `{"ttl_ms":30000, "domain":"micro"}` (both optional;
+/// without `ttl_ms` the nodes never expire; without `domain`, the handle's).
+///
+/// Returns 0, or a negative status: invalid input changes nothing already
+/// registered. Any thread, concurrently.
+///
+/// # Safety
+/// `r` is NULL or a live handle; the strings are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn microreg_registry_register(
+    r: *mut microreg_registry,
+    service_json: *const c_char,
+    options_json: *const c_char,
+) -> c_int {
+    run(|| {
+        let registry = handle(r)?;
+        let service = Service::from_json(strings::required(service_json, "service_json")?)?;
+        let options = options::register(
+            &registry.client,
+            strings::optional(options_json, "options_json")?,
+        )?;
+        runtime::block_on(registry.client.register(&service, &options))?
+    })
+}
+
+/// Deregisters the listed nodes of a service (every node of that version when
+/// the JSON lists none) and stops keeping them alive.
+///
+/// `service_json`: go-micro's Service JSON (name, version, nodes with ids).
+/// `options_json`: NULL or `{"domain":"micro"}`. Deregistering what is absent
+/// is not an error. Any thread, concurrently.
+///
+/// # Safety
+/// As for `microreg_registry_register`.
+#[no_mangle]
+pub unsafe extern "C" fn microreg_registry_deregister(
+    r: *mut microreg_registry,
+    service_json: *const c_char,
+    options_json: *const c_char,
+) -> c_int {
+    run(|| {
+        let registry = handle(r)?;
+        let service = Service::from_json(strings::required(service_json, "service_json")?)?;
+        let domain = options::domain(
+            &registry.client,
+            strings::optional(options_json, "options_json")?,
+            "deregister options",
+        )?;
+        runtime::block_on(registry.client.deregister(&service, &domain))?
+    })
+}
+
+/// Looks a service up (from the watch-fed cache when it is warm).
+///
+/// `options_json`: NULL or `{"domain":"micro"}` (`"*"` sees every domain; its
+/// nodes then carry `metadata["domain"]`).
+/// On success writes to `*out_json` a JSON array of Service, one per version
+/// with its nodes; the caller releases it with `microreg_string_free`.
+/// No node serving `name` is `MICROREG_ERR_NOT_FOUND`. `*out_json` is written
+/// only on success. Any thread, concurrently.
+///
+/// # Safety
+/// `r` is NULL or a live handle; the strings are NULL or NUL-terminated;
+/// `out_json` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn microreg_registry_get_service(
+    r: *mut microreg_registry,
+    name: *const c_char,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> c_int {
+    run(|| {
+        let registry = handle(r)?;
+        let name = strings::required(name, "name")?;
+        let domain = options::domain(
+            &registry.client,
+            strings::optional(options_json, "options_json")?,
+            "get_service options",
+        )?;
+        let out = out_param(out_json, "out_json")?;
+        let services = runtime::block_on(registry.client.get_service(name, &domain))??;
+        *out = strings::to_c(services_json(&services)?)?;
+        Ok(())
+    })
+}
+
+/// Lists the services of a domain.
+///
+/// `options_json`: NULL or `{"domain":"micro"}`. On success writes to `*out_json`
+/// a JSON array of Service (one per name and version; nodes where the backend
+/// knows them; `[]` when there are none), released with `microreg_string_free`.
+/// `*out_json` is written only on success. Any thread, concurrently.
+///
+/// # Safety
+/// As for `microreg_registry_get_service`.
+#[no_mangle]
+pub unsafe extern "C" fn microreg_registry_list_services(
+    r: *mut microreg_registry,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> c_int {
+    run(|| {
+        let registry = handle(r)?;
+        let domain = options::domain(
+            &registry.client,
+            strings::optional(options_json, "options_json")?,
+            "list_services options",
+        )?;
+        let out = out_param(out_json, "out_json")?;
+        let services = runtime::block_on(registry.client.list_services(&domain))??;
+        *out = strings::to_c(services_json(&services)?)?;
+        Ok(())
+    })
+}
+
+/// Starts a watch to be polled with `microreg_watcher_next`.
+///
+/// `options_json`: NULL or `{"service":"greeter", "domain":"micro"}` (both
+/// optional: every service, the handle's domain). Events are changes from now
+/// on. On success writes to `*out` a watcher the caller releases with
+/// `microreg_watcher_free`; `*out` is written only on success. Any thread.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `options_json` is NULL or NUL-terminated;
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn microreg_registry_watch(
+    r: *mut microreg_registry,
+    options_json: *const c_char,
+    out: *mut *mut microreg_watcher,
+) -> c_int {
+    run(|| {
+        let out = out_param(out, "out")?;
+        *out = microreg_watcher::polling(start_watch(r, options_json)?);
+        Ok(())
+    })
+}
+
+/// Starts a watch through `registry`; shared with the callback flavour.
+pub(crate) unsafe fn start_watch(
+    r: *const microreg_registry,
+    options_json: *const c_char,
+) -> Result<crate::watch::Watcher> {
+    let registry = handle(r)?;
+    let options = options::watch(
+        &registry.client,
+        strings::optional(options_json, "options_json")?,
+    )?;
+    runtime::block_on(registry.client.watch(&options))?
+}
+
+fn services_json(services: &[Service]) -> Result<String> {
+    serde_json::to_string(services).map_err(|e| Error::Internal(format!("service JSON: {e}")))
+}

@@ -1,0 +1,281 @@
+//! The cache (stale on failure, one lookup for concurrent misses, watch-fed) and
+//! the keeper (refresh before the TTL, deregister on shutdown), over a backend
+//! whose failures and lookups the test controls and counts.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use microreg::backend::MemoryRegistry;
+use microreg::cache::CachedRegistry;
+use microreg::keeper::Keeper;
+use microreg::{
+    Client, Config, Error, Node, RegisterOptions, Registry, Result, Service, WatchOptions, Watcher,
+};
+
+/// A memory backend that counts lookups, can be made slow, and can be broken.
+#[derive(Clone)]
+struct ControlledBackend {
+    inner: MemoryRegistry,
+    lookups: Arc<AtomicUsize>,
+    broken: Arc<AtomicBool>,
+    lookup_delay: Duration,
+}
+
+impl ControlledBackend {
+    fn new(lookup_delay: Duration) -> Self {
+        ControlledBackend {
+            inner: MemoryRegistry::isolated(),
+            lookups: Arc::default(),
+            broken: Arc::default(),
+            lookup_delay,
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(Error::unavailable("backend is down (test)"));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Registry for ControlledBackend {
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
+        self.check()?;
+        self.inner.register(service, options).await
+    }
+    async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
+        self.check()?;
+        self.inner.deregister(service, domain).await
+    }
+    async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.lookup_delay).await;
+        self.check()?;
+        self.inner.get_service(name, domain).await
+    }
+    async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
+        self.check()?;
+        self.inner.list_services(domain).await
+    }
+    async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
+        self.check()?;
+        self.inner.watch(options).await
+    }
+    fn name(&self) -> &'static str {
+        "controlled"
+    }
+}
+
+fn greeter(node: &str) -> Service {
+    Service::new("greeter", "1").with_node(Node::new(node, "10.0.0.1:8080"))
+}
+
+async fn eventually(mut condition: impl AsyncFnMut() -> bool) {
+    for _ in 0..200 {
+        if condition().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("condition not met within 5 s");
+}
+
+#[tokio::test]
+async fn concurrent_misses_make_one_backend_lookup() {
+    let backend = ControlledBackend::new(Duration::from_millis(200));
+    backend
+        .inner
+        .register(&greeter("greeter-a"), &RegisterOptions::default())
+        .await
+        .unwrap();
+    let cache = Arc::new(CachedRegistry::new(Arc::new(backend.clone())));
+
+    let lookups: Vec<_> = (0..16)
+        .map(|_| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.get_service("greeter", "micro").await })
+        })
+        .collect();
+    for lookup in lookups {
+        assert_eq!(lookup.await.unwrap().unwrap()[0].nodes[0].id, "greeter-a");
+    }
+    assert_eq!(backend.lookups.load(Ordering::SeqCst), 1);
+
+    // Warm: answered from memory.
+    cache.get_service("greeter", "micro").await.unwrap();
+    assert_eq!(backend.lookups.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn the_watch_keeps_cached_entries_current() {
+    let backend = ControlledBackend::new(Duration::ZERO);
+    let cache = CachedRegistry::new(Arc::new(backend.clone()));
+    backend
+        .inner
+        .register(&greeter("greeter-a"), &RegisterOptions::default())
+        .await
+        .unwrap();
+    cache.get_service("greeter", "micro").await.unwrap();
+
+    // Changes made behind the cache's back reach it through its watch.
+    backend
+        .inner
+        .register(&greeter("greeter-b"), &RegisterOptions::default())
+        .await
+        .unwrap();
+    eventually(async || {
+        cache.get_service("greeter", "micro").await.unwrap()[0]
+            .nodes
+            .len()
+            == 2
+    })
+    .await;
+    backend
+        .inner
+        .deregister(&greeter("greeter-a"), "micro")
+        .await
+        .unwrap();
+    backend
+        .inner
+        .deregister(&greeter("greeter-b"), "micro")
+        .await
+        .unwrap();
+    eventually(async || cache.get_service("greeter", "micro").await == Err(Error::NotFound)).await;
+    assert_eq!(
+        backend.lookups.load(Ordering::SeqCst),
+        1,
+        "all from the watch"
+    );
+
+    // A name that did not exist appears through the watch too.
+    backend
+        .inner
+        .register(&greeter("greeter-c"), &RegisterOptions::default())
+        .await
+        .unwrap();
+    eventually(async || cache.get_service("greeter", "micro").await.is_ok()).await;
+}
+
+#[tokio::test]
+async fn stale_entries_are_served_while_the_backend_fails_and_the_failure_is_reported() {
+    let backend = ControlledBackend::new(Duration::ZERO);
+    backend
+        .inner
+        .register(&greeter("greeter-a"), &RegisterOptions::default())
+        .await
+        .unwrap();
+    // A tiny TTL and a broken watch force the cache back to the backend.
+    backend.broken.store(true, Ordering::SeqCst);
+    let cache = CachedRegistry::with_ttl(Arc::new(backend.clone()), Duration::from_millis(1));
+    assert!(matches!(
+        cache.get_service("greeter", "micro").await,
+        Err(Error::BackendUnavailable(_))
+    ));
+    assert!(matches!(cache.status(), Some(Error::BackendUnavailable(_))));
+
+    backend.broken.store(false, Ordering::SeqCst);
+    let fresh = cache.get_service("greeter", "micro").await.unwrap();
+    assert_eq!(cache.status(), None);
+
+    backend.broken.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let stale = cache.get_service("greeter", "micro").await.unwrap();
+    assert_eq!(stale, fresh);
+    assert!(matches!(cache.status(), Some(Error::BackendUnavailable(_))));
+    assert!(backend.lookups.load(Ordering::SeqCst) >= 3);
+}
+
+#[tokio::test]
+async fn the_keeper_refreshes_before_the_ttl_and_deregisters_on_shutdown() {
+    let backend = MemoryRegistry::isolated();
+    let keeper = Keeper::new(Arc::new(backend.clone()));
+    let ttl = RegisterOptions::default().ttl(Duration::from_millis(300));
+    keeper.register(&greeter("greeter-a"), &ttl).await.unwrap();
+
+    // Several TTLs later the node is still there: the keeper refreshed it.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        backend.get_service("greeter", "micro").await.unwrap()[0].nodes[0].id,
+        "greeter-a"
+    );
+
+    keeper.shutdown().await;
+    assert_eq!(
+        backend.get_service("greeter", "micro").await,
+        Err(Error::NotFound)
+    );
+}
+
+#[tokio::test]
+async fn a_node_deregistered_through_the_keeper_is_not_refreshed_back() {
+    let backend = MemoryRegistry::isolated();
+    let keeper = Keeper::new(Arc::new(backend.clone()));
+    let ttl = RegisterOptions::default().ttl(Duration::from_millis(150));
+    keeper.register(&greeter("greeter-a"), &ttl).await.unwrap();
+    keeper
+        .deregister(&greeter("greeter-a"), "micro")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        backend.get_service("greeter", "micro").await,
+        Err(Error::NotFound)
+    );
+    assert!(keeper.is_empty());
+}
+
+#[test]
+fn dropping_a_client_deregisters_what_it_registered() {
+    let svc = Service::new("drop-probe", "1").with_node(Node::new("drop-probe-a", "10.0.0.1:1"));
+    let client = Client::new(Config::default()).unwrap();
+    microreg::runtime::block_on(client.register(&svc, &client.register_options(None)))
+        .unwrap()
+        .unwrap();
+    let observer = MemoryRegistry::shared();
+    assert!(
+        microreg::runtime::block_on(observer.get_service("drop-probe", "micro"))
+            .unwrap()
+            .is_ok()
+    );
+    drop(client);
+    assert_eq!(
+        microreg::runtime::block_on(observer.get_service("drop-probe", "micro")).unwrap(),
+        Err(Error::NotFound)
+    );
+}
+
+#[test]
+fn a_closed_client_refuses_further_calls() {
+    let client = Client::new(Config::default()).unwrap();
+    microreg::runtime::block_on(client.close()).unwrap();
+    let err = microreg::runtime::block_on(client.get_service("x", "micro"))
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)));
+}
+
+#[test]
+fn config_json_is_checked() {
+    assert_eq!(Config::from_json(None).unwrap(), Config::default());
+    assert_eq!(Config::from_json(Some("{}")).unwrap(), Config::default());
+    for bad in [
+        "{",
+        r#"{"backend":"zookeeper"}"#,
+        r#"{"domian":"x"}"#,
+        r#"{"domain":""}"#,
+        r#"{"timeout_ms":-1}"#,
+    ] {
+        assert!(
+            matches!(Config::from_json(Some(bad)), Err(Error::InvalidArgument(_))),
+            "{bad}"
+        );
+    }
+    assert!(matches!(
+        Client::from_json(Some(r#"{"backend":"etcd"}"#)),
+        Err(Error::BackendUnavailable(_))
+    ));
+}
