@@ -9,7 +9,7 @@
 GO ?= go
 GO_MODULES := bindings/go bindings/go/gomicro
 # Inside the namespace the module cache is all there is.
-GO_OFFLINE := env GOPROXY=off GOFLAGS=-mod=readonly
+GO_OFFLINE := env GOPROXY=off
 
 TEST_TARGETS += test-go
 

@@ -106,7 +106,9 @@ func TestGoMicroAdapterAndGoMicroMdnsOnTwoHosts(t *testing.T) {
 		{"gomicro-mdns", "adapter"},
 	} {
 		t.Run(c.server+"-serves-"+c.caller+"-calls", func(t *testing.T) {
-			name := uniqueName("greeter-" + c.server)
+			// go-micro's node id is "<name>-<uuid>", one DNS label of at most 63
+			// bytes on mDNS: names stay short.
+			name := uniqueName("greeter")
 			server := hosts.Start(t, 1, []string{fmt.Sprintf("MICROREG_GOMICRO_PEER=serve %s %s", c.server, name)},
 				os.Args[0], "-test.run=^TestGoMicroPeerProcess$")
 			server.Await(t, "serving")

@@ -109,6 +109,7 @@ func (p *Peer) Await(t *testing.T, word string) string {
 			if rest, ok := strings.CutPrefix(line, word+" "); ok {
 				return rest
 			}
+			t.Logf("peer: %s", line)
 		case <-deadline:
 			t.Fatalf("%v printed no %q within 90 s", p.cmd.Args, word)
 		}
@@ -119,7 +120,8 @@ func (p *Peer) Await(t *testing.T, word string) string {
 func (p *Peer) Finish(t *testing.T) {
 	t.Helper()
 	_ = p.stdin.Close()
-	for range p.lines {
+	for line := range p.lines {
+		t.Logf("peer: %s", line)
 	}
 	if err := p.cmd.Wait(); err != nil {
 		t.Errorf("%v: %v", p.cmd.Args, err)
