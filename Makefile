@@ -9,11 +9,11 @@
 
 CARGO ?= cargo
 ISOLATED := tests/netns/isolated
-TEST_TARGETS := test-rust
+TEST_TARGETS := test-harness test-rust
 
 -include mk/*.mk
 
-.PHONY: all build test lint test-rust bench clean
+.PHONY: all build test lint test-harness test-rust bench clean
 
 all: build
 
@@ -23,6 +23,10 @@ build:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets -- -D warnings
+
+# The namespace harness itself: two test hosts exchange mDNS-group multicast.
+test-harness:
+	$(ISOLATED) tests/netns/selftest
 
 # Dependencies are fetched and tests compiled outside the namespace (it has no
 # network); they run inside it, offline.

@@ -94,8 +94,9 @@ impl CachedRegistry {
         &self.inner.backend
     }
 
-    /// The cached answer, if it can be trusted now. Never waits.
-    fn cached(&self, name: &str, domain: &str) -> Option<Result<Vec<Service>>> {
+    /// The cached answer, if it can be trusted now. Never waits, never asks the
+    /// backend: `None` means a lookup is needed.
+    pub fn cached(&self, name: &str, domain: &str) -> Option<Result<Vec<Service>>> {
         let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get(domain)?.get(name)?;
         if !entry.watched && entry.fetched.elapsed() >= self.inner.ttl {

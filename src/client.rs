@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::backend::mdns::{MdnsOptions, MdnsRegistry};
 use crate::backend::MemoryRegistry;
 use crate::cache::CachedRegistry;
 use crate::config::{BackendKind, Config};
@@ -34,7 +35,8 @@ impl Client {
         config.validate()?;
         let backend: Arc<dyn Registry> = match config.backend {
             BackendKind::Memory => Arc::new(MemoryRegistry::shared()),
-            BackendKind::Mdns | BackendKind::Etcd => {
+            BackendKind::Mdns => Arc::new(MdnsRegistry::new(MdnsOptions::from_config(&config))?),
+            BackendKind::Etcd => {
                 return Err(Error::unavailable(format!(
                     "the {} backend is not part of this build yet",
                     config.backend.as_str()
@@ -135,6 +137,10 @@ impl Registry for Client {
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
         self.check_open()?;
+        // The warm path: straight from the cache, without a further boxed future.
+        if let Some(answer) = self.cache.as_ref().and_then(|c| c.cached(name, domain)) {
+            return answer;
+        }
         self.registry.get_service(name, domain).await
     }
 

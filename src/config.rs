@@ -66,6 +66,12 @@ pub struct Config {
     pub cache: bool,
     /// How long the cache trusts an entry that no live watch keeps current (ms).
     pub cache_ttl_ms: u64,
+    /// mDNS: speak go-micro's own mDNS dialect (stock go-micro services see us
+    /// and we see them; records carry the registry TTL).
+    pub mdns_gomicro: bool,
+    /// mDNS: speak standard DNS-SD under `_<domain>._tcp.local.` (avahi,
+    /// Bonjour, python-zeroconf).
+    pub mdns_dnssd: bool,
 }
 
 impl Default for Config {
@@ -78,6 +84,8 @@ impl Default for Config {
             timeout_ms: 5000,
             cache: true,
             cache_ttl_ms: DEFAULT_CACHE_TTL.as_millis() as u64,
+            mdns_gomicro: true,
+            mdns_dnssd: true,
         }
     }
 }

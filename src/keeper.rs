@@ -130,9 +130,16 @@ impl Keeper {
         self.task.abort();
         let _order = self.inner.ordering.lock().await;
         let kept = std::mem::take(&mut *self.inner.lock());
-        for (service, options, _) in group_by_service(kept) {
-            let domain = options.domain;
-            if let Err(error) = self.inner.registry.deregister(&service, &domain).await {
+        for Group {
+            service, options, ..
+        } in group_by_service(kept)
+        {
+            if let Err(error) = self
+                .inner
+                .registry
+                .deregister(&service, &options.domain)
+                .await
+            {
                 tracing::warn!(%error, service = service.name, "deregister on shutdown failed");
             }
         }
@@ -168,18 +175,25 @@ fn refresh_interval(ttl: Duration) -> Duration {
     (ttl / 3).max(Duration::from_millis(50))
 }
 
-/// Nodes of one service version in one domain go back as one registration.
-fn group_by_service(
-    kept: impl IntoIterator<Item = (Key, Kept)>,
-) -> Vec<(Service, RegisterOptions, Vec<Key>)> {
-    let mut groups: BTreeMap<(String, String, String), (Service, RegisterOptions, Vec<Key>)> =
-        BTreeMap::new();
+/// Kept nodes of one service version in one domain: one registration call.
+struct Group {
+    service: Service,
+    options: RegisterOptions,
+    keys: Vec<Key>,
+}
+
+fn group_by_service(kept: impl IntoIterator<Item = (Key, Kept)>) -> Vec<Group> {
+    let mut groups: BTreeMap<(String, String, String), Group> = BTreeMap::new();
     for (key, item) in kept {
         let group = groups
             .entry((key.domain.clone(), key.name.clone(), key.version.clone()))
-            .or_insert_with(|| ((*item.service).clone(), item.options.clone(), Vec::new()));
-        group.0.nodes.push(item.node);
-        group.2.push(key);
+            .or_insert_with(|| Group {
+                service: (*item.service).clone(),
+                options: item.options.clone(),
+                keys: Vec::new(),
+            });
+        group.service.nodes.push(item.node);
+        group.keys.push(key);
     }
     groups.into_values().collect()
 }
@@ -217,7 +231,12 @@ impl Inner {
             .filter(|(_, k)| k.due.is_some_and(|d| d <= now))
             .map(|(key, k)| (key.clone(), k.clone()))
             .collect();
-        for (service, options, keys) in group_by_service(due) {
+        for Group {
+            service,
+            options,
+            keys,
+        } in group_by_service(due)
+        {
             let ttl = options.ttl.expect("only nodes with a TTL fall due");
             let next = match self.registry.register(&service, &options).await {
                 Ok(()) => refresh_interval(ttl),

@@ -1,0 +1,223 @@
+//! A small mDNS peer for tests and benchmarks: registers nodes, looks services
+//! up, lists or watches them, printing JSON lines. Run it only inside
+//! tests/netns/isolated (it multicasts).
+//!
+//! ```text
+//! mdns_peer register --service greeter --id greeter-<uuid> --address 10.77.0.1:8080 [--ttl 3] [--count 1000]
+//! mdns_peer get greeter
+//! mdns_peer list
+//! mdns_peer watch [greeter] --count 2 --timeout-ms 5000
+//! ```
+//! Common flags: `--dialect gomicro|dnssd|both`, `--domain`, `--interface`.
+
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use microreg::{BackendKind, Client, Config, Error, Node, Registry, Service};
+
+#[derive(Parser)]
+struct Cli {
+    #[arg(long, default_value = "both")]
+    dialect: String,
+    #[arg(long, default_value = "micro")]
+    domain: String,
+    #[arg(long)]
+    interface: Vec<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Registers `count` nodes (ids `<id>` or `<id>-<i>`) and keeps them until killed.
+    Register {
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        address: String,
+        #[arg(long, default_value = "1.0.0")]
+        version: String,
+        #[arg(long)]
+        ttl: Option<u64>,
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Node metadata as key=value.
+        #[arg(long)]
+        metadata: Vec<String>,
+        /// Deregister after this many milliseconds, then exit.
+        #[arg(long)]
+        deregister_after_ms: Option<u64>,
+    },
+    Get {
+        service: String,
+    },
+    List,
+    /// Prints `count` events (or fewer when `timeout_ms` passes first).
+    Watch {
+        service: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+    },
+    /// Waits until `service` has `nodes` nodes, printing the elapsed milliseconds.
+    WaitNodes {
+        service: String,
+        #[arg(long)]
+        nodes: usize,
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MICROREG_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match microreg::runtime::block_on(run(cli)) {
+        Ok(Ok(())) => std::process::ExitCode::SUCCESS,
+        Ok(Err(Error::NotFound)) => {
+            eprintln!("mdns_peer: service not found");
+            std::process::ExitCode::from(3)
+        }
+        Ok(Err(error)) | Err(error) => {
+            eprintln!("mdns_peer: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> microreg::Result<()> {
+    let config = Config {
+        backend: BackendKind::Mdns,
+        domain: cli.domain.clone(),
+        interfaces: cli.interface.clone(),
+        mdns_gomicro: cli.dialect != "dnssd",
+        mdns_dnssd: cli.dialect != "gomicro",
+        cache: false,
+        ..Config::default()
+    };
+    let client = Client::new(config)?;
+    let domain = cli.domain.clone();
+    let result = match cli.command {
+        Command::Register {
+            service,
+            id,
+            address,
+            version,
+            ttl,
+            count,
+            metadata,
+            deregister_after_ms,
+        } => {
+            let mut svc = Service::new(service, version);
+            for i in 0..count {
+                let node_id = if count == 1 {
+                    id.clone()
+                } else {
+                    format!("{id}-{i}")
+                };
+                let mut node = Node::new(node_id, address.clone());
+                for pair in &metadata {
+                    if let Some((k, v)) = pair.split_once('=') {
+                        node.metadata.insert(k.into(), v.into());
+                    }
+                }
+                svc.nodes.push(node);
+            }
+            let options = client.register_options(ttl.map(Duration::from_secs));
+            for chunk in svc.nodes.chunks(100) {
+                let part = Service {
+                    nodes: chunk.to_vec(),
+                    ..svc.clone()
+                };
+                client.register(&part, &options).await?;
+            }
+            println!("ready");
+            match deregister_after_ms {
+                Some(ms) => {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    client.deregister(&svc, &domain).await?;
+                    println!("deregistered");
+                }
+                None => terminated().await,
+            }
+            Ok(())
+        }
+        Command::Get { service } => {
+            let found = client.get_service(&service, &domain).await?;
+            println!(
+                "{}",
+                serde_json::to_string(&found).expect("services serialize")
+            );
+            Ok(())
+        }
+        Command::List => {
+            let found = client.list_services(&domain).await?;
+            println!(
+                "{}",
+                serde_json::to_string(&found).expect("services serialize")
+            );
+            Ok(())
+        }
+        Command::Watch {
+            service,
+            count,
+            timeout_ms,
+        } => {
+            let watcher = client.watch(&client.watch_options(service)).await?;
+            println!("watching");
+            let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+            for _ in 0..count {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match watcher.next_timeout(left).await {
+                    Ok(event) => println!("{}", event.to_json()),
+                    Err(Error::Timeout) => break,
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(())
+        }
+        Command::WaitNodes {
+            service,
+            nodes,
+            timeout_ms,
+        } => {
+            let started = Instant::now();
+            let deadline = started + Duration::from_millis(timeout_ms);
+            loop {
+                let seen = client
+                    .get_service(&service, &domain)
+                    .await
+                    .map(|s| s.iter().map(|v| v.nodes.len()).sum::<usize>())
+                    .unwrap_or(0);
+                if seen >= nodes {
+                    println!("{}", started.elapsed().as_millis());
+                    break Ok(());
+                }
+                if Instant::now() > deadline {
+                    break Err(Error::Timeout);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    };
+    client.close().await;
+    result
+}
+
+async fn terminated() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,61 @@
+//! Counters of what the mDNS backend saw and did, for operators and tests.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+/// Live counters, updated without locks.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub packets_received: AtomicU64,
+    pub malformed_packets: AtomicU64,
+    pub queries_answered: AtomicU64,
+    pub datagrams_sent: AtomicU64,
+    pub send_errors: AtomicU64,
+    pub announcements: AtomicU64,
+    pub goodbyes: AtomicU64,
+    pub nodes_seen: AtomicU64,
+    pub nodes_dropped_over_limit: AtomicU64,
+}
+
+/// A snapshot of [`Counters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CounterSnapshot {
+    /// Datagrams read from the mDNS sockets.
+    pub packets_received: u64,
+    /// Datagrams that were not valid DNS messages (dropped).
+    pub malformed_packets: u64,
+    /// Questions this process answered for its own nodes.
+    pub queries_answered: u64,
+    pub datagrams_sent: u64,
+    pub send_errors: u64,
+    /// Unsolicited announcements of our nodes (per node, per interface).
+    pub announcements: u64,
+    /// Goodbyes (TTL 0) for our nodes.
+    pub goodbyes: u64,
+    /// Node sightings read from the network (announcements and answers).
+    pub nodes_seen: u64,
+    /// New nodes ignored because the live view was full.
+    pub nodes_dropped_over_limit: u64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> CounterSnapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        CounterSnapshot {
+            packets_received: get(&self.packets_received),
+            malformed_packets: get(&self.malformed_packets),
+            queries_answered: get(&self.queries_answered),
+            datagrams_sent: get(&self.datagrams_sent),
+            send_errors: get(&self.send_errors),
+            announcements: get(&self.announcements),
+            goodbyes: get(&self.goodbyes),
+            nodes_seen: get(&self.nodes_seen),
+            nodes_dropped_over_limit: get(&self.nodes_dropped_over_limit),
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! Standard DNS-SD through the mdns-sd crate, so that avahi, Bonjour and
+//! python-zeroconf see our nodes and we see theirs.
+//!
+//! Mapping: domain `micro` -> service type `_micro._tcp.local.`; instance name =
+//! node id; SRV port and A/AAAA from the node address; TXT = `service=<name>`,
+//! `version=<version>` and the node metadata as `key=value`, each string within
+//! 255 bytes and the record within [`MAX_TXT_BYTES`]. What does not fit (large
+//! metadata, endpoints) is left out and `more=1` says so: microreg peers get the
+//! full data from go-micro's dialect, merged by node id.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mdns_sd::{IfKind, ServiceDaemon, ServiceEvent, ServiceInfo};
+use tokio::time::Instant;
+
+use super::interfaces::NetInterface;
+use super::live_view::{LiveView, NodeKey, Source};
+use crate::error::{Error, Result};
+use crate::model::{split_host_port, Metadata, Node, Service};
+
+/// RFC 6763 §6.2: keep the whole TXT record small (one packet).
+pub const MAX_TXT_BYTES: usize = 1300;
+/// RFC 6763 §7.2: service labels are at most 15 characters (with the `_`).
+const MAX_SERVICE_LABEL: usize = 15;
+const KEY_SERVICE: &str = "service";
+const KEY_VERSION: &str = "version";
+const KEY_MORE: &str = "more";
+/// How often registrations with a lapsed TTL are withdrawn.
+const LAPSE_CHECK: Duration = Duration::from_millis(250);
+/// How long a fresh browse takes to hear what is already on the LAN: a responder
+/// that multicast its records less than a second ago stays silent (RFC 6762 §6),
+/// so the answer may be its next announcement, one second later.
+const BROWSE_SETTLE: Duration = Duration::from_millis(1500);
+/// mdns-sd's command queue is bounded; a full queue is retried this often.
+const RETRY_FULL_QUEUE: Duration = Duration::from_millis(2);
+
+/// The DNS-SD service type of a domain, when the domain fits in one.
+pub fn service_type(domain: &str) -> Option<String> {
+    let label = format!("_{domain}");
+    (label.len() <= MAX_SERVICE_LABEL
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    .then(|| format!("{label}._tcp.local."))
+}
+
+struct Registered {
+    fullname: String,
+    info: ServiceInfo,
+    expires: Option<Instant>,
+}
+
+/// The DNS-SD side: an mdns-sd daemon limited to our interfaces.
+pub struct DnsSd {
+    daemon: ServiceDaemon,
+    host: String,
+    view: Arc<LiveView>,
+    registered: Mutex<HashMap<NodeKey, Registered>>,
+    /// service type -> when browsing it began.
+    browsing: Mutex<HashMap<String, Instant>>,
+    /// fullname -> node, to turn mdns-sd's removals into node keys.
+    resolved: Arc<Mutex<HashMap<String, NodeKey>>>,
+    max_nodes: usize,
+}
+
+impl DnsSd {
+    /// Starts mdns-sd on exactly `interfaces` (it would otherwise use all,
+    /// loopback included).
+    pub fn start(
+        interfaces: &[NetInterface],
+        view: Arc<LiveView>,
+        max_nodes: usize,
+    ) -> Result<Arc<Self>> {
+        let daemon = ServiceDaemon::new()
+            .map_err(|e| Error::unavailable(format!("cannot start mdns-sd: {e}")))?;
+        retry(|| daemon.disable_interface(IfKind::All))?;
+        let names: Vec<IfKind> = interfaces
+            .iter()
+            .map(|i| IfKind::Name(i.name.clone()))
+            .collect();
+        retry(|| daemon.enable_interface(names.clone()))?;
+        let host = format!(
+            "{}.local.",
+            super::gomicro_names::to_text(&super::gomicro_names::host_name())
+        );
+        let dnssd = Arc::new(DnsSd {
+            daemon,
+            host,
+            view,
+            registered: Mutex::new(HashMap::new()),
+            browsing: Mutex::new(HashMap::new()),
+            resolved: Arc::new(Mutex::new(HashMap::new())),
+            max_nodes,
+        });
+        let weak = Arc::downgrade(&dnssd);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(LAPSE_CHECK).await;
+                let Some(dnssd) = weak.upgrade() else { return };
+                dnssd.withdraw_lapsed();
+            }
+        });
+        Ok(dnssd)
+    }
+
+    /// Publishes each node; ids with a UUID skip probing (unique by construction).
+    pub async fn publish(
+        &self,
+        domain: &str,
+        service: &Service,
+        ttl: Option<Duration>,
+        fallback: &[IpAddr],
+    ) -> Result<()> {
+        let Some(ty) = service_type(domain) else {
+            return Ok(()); // the domain has no DNS-SD form; go-micro's dialect carries it
+        };
+        self.browse(domain);
+        for node in &service.nodes {
+            let (host, port) = split_host_port(&node.address)?;
+            let ips: Vec<IpAddr> = match host.parse::<IpAddr>() {
+                Ok(ip) if !ip.is_unspecified() => vec![ip],
+                _ => fallback.to_vec(),
+            };
+            let properties = txt_properties(service, node);
+            let mut info =
+                ServiceInfo::new(&ty, &node.id, &self.host, &ips[..], port, &properties[..])
+                    .map_err(|e| {
+                        Error::invalid(format!(
+                            "node {:?} cannot be published over DNS-SD: {e}",
+                            node.id
+                        ))
+                    })?;
+            info.set_requires_probe(!has_uuid(&node.id));
+            let key = NodeKey {
+                domain: domain.to_string(),
+                service: service.name.clone(),
+                node_id: node.id.clone(),
+            };
+            let fullname = info.get_fullname().to_string();
+            let unchanged = {
+                let registered = self.lock_registered();
+                registered
+                    .get(&key)
+                    .is_some_and(|r| same_info(&r.info, &info))
+            };
+            if !unchanged {
+                let daemon = &self.daemon;
+                retry_async(|| daemon.register(info.clone())).await?;
+            }
+            self.lock_registered().insert(
+                key,
+                Registered {
+                    fullname,
+                    info,
+                    expires: ttl.map(|t| Instant::now() + t),
+                },
+            );
+            let single = Service {
+                nodes: vec![node.clone()],
+                endpoints: Vec::new(),
+                ..service.clone()
+            };
+            self.view
+                .observe(domain, single, Source::DnsSd, Duration::ZERO);
+        }
+        Ok(())
+    }
+
+    /// Withdraws the listed nodes (every node at that version when none is listed).
+    pub async fn unpublish(&self, domain: &str, service: &Service) {
+        let removed: Vec<(NodeKey, Registered)> = {
+            let mut registered = self.lock_registered();
+            let keys: Vec<NodeKey> = registered
+                .iter()
+                .filter(|(k, r)| {
+                    k.domain == domain
+                        && k.service == service.name
+                        && if service.nodes.is_empty() {
+                            r.info.get_property_val_str(KEY_VERSION)
+                                == Some(service.version.as_str())
+                        } else {
+                            service.nodes.iter().any(|n| n.id == k.node_id)
+                        }
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            keys.into_iter()
+                .filter_map(|k| registered.remove(&k).map(|r| (k, r)))
+                .collect()
+        };
+        for (key, registration) in removed {
+            let daemon = &self.daemon;
+            let _ = retry_async(|| daemon.unregister(&registration.fullname)).await;
+            self.view.forget(&key, Source::DnsSd);
+        }
+    }
+
+    /// Browses the domain's service type (once), feeding the live view.
+    pub fn browse(&self, domain: &str) {
+        let Some(ty) = service_type(domain) else {
+            return;
+        };
+        {
+            let mut browsing = self.browsing.lock().unwrap_or_else(|e| e.into_inner());
+            if browsing.contains_key(&ty) {
+                return;
+            }
+            browsing.insert(ty.clone(), Instant::now());
+        }
+        let events = match retry(|| self.daemon.browse(&ty)) {
+            Ok(events) => events,
+            Err(error) => {
+                tracing::warn!(%error, ty, "cannot browse DNS-SD");
+                return;
+            }
+        };
+        let view = self.view.clone();
+        let resolved = self.resolved.clone();
+        let domain = domain.to_string();
+        let max_nodes = self.max_nodes;
+        std::thread::Builder::new()
+            .name("microreg-dnssd".into())
+            .spawn(move || {
+                while let Ok(event) = events.recv() {
+                    match event {
+                        ServiceEvent::ServiceResolved(info) => {
+                            let Some(service) = node_of(&info.fullname, &ty, &info) else {
+                                continue;
+                            };
+                            let key = NodeKey {
+                                domain: domain.clone(),
+                                service: service.name.clone(),
+                                node_id: service.nodes[0].id.clone(),
+                            };
+                            {
+                                let mut map = resolved.lock().unwrap_or_else(|e| e.into_inner());
+                                if map.len() < max_nodes || map.contains_key(&info.fullname) {
+                                    map.insert(info.fullname.clone(), key);
+                                }
+                            }
+                            view.observe(&domain, service, Source::DnsSd, Duration::ZERO);
+                        }
+                        ServiceEvent::ServiceRemoved(_, fullname) => {
+                            let key = resolved
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .remove(&fullname);
+                            if let Some(key) = key {
+                                view.forget(&key, Source::DnsSd);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            })
+            .expect("cannot start the DNS-SD browse thread");
+    }
+
+    /// When a browse of `domain` has had time to hear the LAN's answers (mdns-sd
+    /// resolves instances in a few hundred milliseconds); `None` if not browsed.
+    pub fn settled_at(&self, domain: &str) -> Option<Instant> {
+        let ty = service_type(domain)?;
+        let browsing = self.browsing.lock().unwrap_or_else(|e| e.into_inner());
+        browsing.get(&ty).map(|started| *started + BROWSE_SETTLE)
+    }
+
+    /// Unregisters everything (sends goodbyes) and stops the daemon.
+    pub fn shutdown(&self) {
+        let all: Vec<Registered> = self.lock_registered().drain().map(|(_, r)| r).collect();
+        for registration in all {
+            let _ = retry(|| self.daemon.unregister(&registration.fullname));
+        }
+        if let Ok(done) = self.daemon.shutdown() {
+            let _ = done.recv_timeout(Duration::from_secs(1));
+        }
+    }
+
+    fn withdraw_lapsed(&self) {
+        let now = Instant::now();
+        let lapsed: Vec<(NodeKey, Registered)> = {
+            let mut registered = self.lock_registered();
+            let keys: Vec<NodeKey> = registered
+                .iter()
+                .filter(|(_, r)| r.expires.is_some_and(|e| e <= now))
+                .map(|(k, _)| k.clone())
+                .collect();
+            keys.into_iter()
+                .filter_map(|k| registered.remove(&k).map(|r| (k, r)))
+                .collect()
+        };
+        for (key, registration) in lapsed {
+            let _ = retry(|| self.daemon.unregister(&registration.fullname));
+            self.view.forget(&key, Source::DnsSd);
+        }
+    }
+
+    fn lock_registered(&self) -> std::sync::MutexGuard<'_, HashMap<NodeKey, Registered>> {
+        self.registered.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `service`, `version`, then node metadata, within RFC 6763's limits.
+fn txt_properties(service: &Service, node: &Node) -> Vec<(String, String)> {
+    let mut properties = vec![
+        (KEY_SERVICE.to_string(), service.name.clone()),
+        (KEY_VERSION.to_string(), service.version.clone()),
+    ];
+    let mut total: usize = properties.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut left_out = !service.endpoints.is_empty();
+    for (key, value) in &node.metadata {
+        let size = key.len() + value.len() + 2;
+        let reserved =
+            [KEY_SERVICE, KEY_VERSION, KEY_MORE].contains(&key.to_ascii_lowercase().as_str());
+        if reserved
+            || key.is_empty()
+            || key.contains('=')
+            || size > 256
+            || total + size > MAX_TXT_BYTES - 8
+        {
+            left_out = true;
+            continue;
+        }
+        total += size;
+        properties.push((key.clone(), value.clone()));
+    }
+    if left_out {
+        properties.push((KEY_MORE.to_string(), "1".to_string()));
+    }
+    properties
+}
+
+/// A resolved DNS-SD instance as a one-node service, if it is one of ours.
+fn node_of(fullname: &str, ty: &str, info: &mdns_sd::ResolvedService) -> Option<Service> {
+    let instance = fullname.strip_suffix(ty)?.strip_suffix('.')?;
+    let node_id = instance.replace("\\.", ".").replace("\\\\", "\\");
+    let name = info.get_property_val_str(KEY_SERVICE)?.to_string();
+    if name.is_empty() || node_id.is_empty() {
+        return None;
+    }
+    let version = info
+        .get_property_val_str(KEY_VERSION)
+        .unwrap_or_default()
+        .to_string();
+    let mut ips: Vec<IpAddr> = info
+        .get_addresses()
+        .iter()
+        .map(|s| s.to_ip_addr())
+        .collect();
+    ips.sort_by_key(|ip| (!ip.is_ipv4(), *ip));
+    let address = match ips.first()? {
+        IpAddr::V4(v4) => format!("{v4}:{}", info.get_port()),
+        IpAddr::V6(v6) => format!("[{v6}]:{}", info.get_port()),
+    };
+    let metadata: Metadata = info
+        .get_properties()
+        .iter()
+        .filter(|p| ![KEY_SERVICE, KEY_VERSION, KEY_MORE].contains(&p.key()))
+        .map(|p| (p.key().to_string(), p.val_str().to_string()))
+        .collect();
+    Some(Service {
+        name,
+        version,
+        metadata: Metadata::new(),
+        endpoints: Vec::new(),
+        nodes: vec![Node {
+            id: node_id,
+            address,
+            metadata,
+        }],
+    })
+}
+
+fn same_info(a: &ServiceInfo, b: &ServiceInfo) -> bool {
+    a.get_fullname() == b.get_fullname()
+        && a.get_port() == b.get_port()
+        && a.get_addresses() == b.get_addresses()
+        && a.get_properties()
+            .iter()
+            .map(|p| (p.key(), p.val()))
+            .eq(b.get_properties().iter().map(|p| (p.key(), p.val())))
+}
+
+/// go-micro's ids are `<name>-<uuid>`: a UUID makes the name unique.
+pub fn has_uuid(id: &str) -> bool {
+    id.len() >= 36
+        && (0..=id.len() - 36).any(|start| {
+            id.is_char_boundary(start)
+                && id.is_char_boundary(start + 36)
+                && uuid::Uuid::try_parse(&id[start..start + 36]).is_ok()
+        })
+}
+
+fn retry<T>(mut call: impl FnMut() -> mdns_sd::Result<T>) -> Result<T> {
+    for _ in 0..5000 {
+        match call() {
+            Err(mdns_sd::Error::Again) => std::thread::sleep(RETRY_FULL_QUEUE),
+            other => return other.map_err(|e| Error::unavailable(format!("mdns-sd: {e}"))),
+        }
+    }
+    Err(Error::unavailable("mdns-sd's command queue stayed full"))
+}
+
+async fn retry_async<T>(mut call: impl FnMut() -> mdns_sd::Result<T>) -> Result<T> {
+    for _ in 0..5000 {
+        match call() {
+            Err(mdns_sd::Error::Again) => tokio::time::sleep(RETRY_FULL_QUEUE).await,
+            other => return other.map_err(|e| Error::unavailable(format!("mdns-sd: {e}"))),
+        }
+    }
+    Err(Error::unavailable("mdns-sd's command queue stayed full"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_map_to_service_types() {
+        assert_eq!(service_type("micro").as_deref(), Some("_micro._tcp.local."));
+        assert_eq!(service_type("a-very-long-domain"), None);
+    }
+
+    #[test]
+    fn uuids_make_ids_unique() {
+        assert!(has_uuid("greeter-6a1b2c3d-1111-4222-8333-944455556666"));
+        assert!(!has_uuid("greeter-1"));
+    }
+
+    #[test]
+    fn txt_keeps_within_limits_and_flags_what_is_left_out() {
+        let mut service = Service::new("greeter", "1.0");
+        let mut node = Node::new("n", "1.2.3.4:5");
+        node.metadata.insert("zone".into(), "a".into());
+        node.metadata.insert("big".into(), "x".repeat(300));
+        for i in 0..100 {
+            node.metadata.insert(format!("k{i:03}"), "v".repeat(20));
+        }
+        service.nodes.push(node.clone());
+        let props = txt_properties(&service, &node);
+        assert_eq!(props[0], ("service".into(), "greeter".into()));
+        assert_eq!(props[1], ("version".into(), "1.0".into()));
+        assert!(props.iter().any(|(k, v)| k == "zone" && v == "a"));
+        assert!(!props.iter().any(|(k, _)| k == "big"));
+        assert_eq!(
+            props.last().unwrap(),
+            &("more".to_string(), "1".to_string())
+        );
+        let total: usize = props.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        assert!(total <= MAX_TXT_BYTES, "{total}");
+    }
+}

@@ -1,0 +1,345 @@
+//! go-micro's mDNS dialect on the wire: answers questions about our nodes,
+//! announces them (and says goodbye), asks about others, and listens to all
+//! mDNS traffic to keep the live view current.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_proto::op::{Message, MessageType, OpCode};
+use hickory_proto::rr::{Name, Record, RecordType};
+use tokio::net::UdpSocket;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use super::counters::Counters;
+use super::gomicro_names;
+use super::gomicro_parse::{self, Sighting};
+use super::gomicro_records;
+use super::live_view::{LiveView, NodeKey, Source};
+use super::published::{check_publishable, Change, Published, PublishedNode};
+use super::transport::{Role, Transport, MAX_DATAGRAM};
+use super::wire;
+use crate::error::Result;
+use crate::model::Service;
+
+/// How often expiry, re-queries, lapsed registrations and repeats are checked.
+const TICK: Duration = Duration::from_millis(200);
+/// One follow-up question per name at most this often.
+const ASK_AGAIN_AFTER: Duration = Duration::from_secs(1);
+/// Bound on remembered follow-up questions.
+const MAX_ASKED: usize = 4096;
+
+/// The dialect's state; shared by its tasks and the registry.
+pub struct GoMicroDialect {
+    transport: Transport,
+    published: Mutex<Published>,
+    view: Arc<LiveView>,
+    counters: Arc<Counters>,
+    host: Name,
+    local_ips: Vec<IpAddr>,
+    asked: Mutex<HashMap<Name, Instant>>,
+}
+
+impl GoMicroDialect {
+    /// Starts the receive loops and the timer on the current runtime.
+    pub fn start(
+        transport: Transport,
+        view: Arc<LiveView>,
+        counters: Arc<Counters>,
+    ) -> (Arc<Self>, Vec<AbortHandle>) {
+        let local_ips = transport
+            .interfaces
+            .iter()
+            .flat_map(|i| i.v4.iter().map(|a| IpAddr::V4(*a)))
+            .take(1)
+            .collect();
+        let dialect = Arc::new(GoMicroDialect {
+            published: Mutex::new(Published::default()),
+            host: gomicro_names::host_name(),
+            local_ips,
+            asked: Mutex::new(HashMap::new()),
+            view,
+            counters,
+            transport,
+        });
+        let mut tasks = Vec::new();
+        for (socket, role) in dialect.transport.sockets() {
+            tasks.push(tokio::spawn(receive(dialect.clone(), socket, role)).abort_handle());
+        }
+        tasks.push(tokio::spawn(tick(dialect.clone())).abort_handle());
+        (dialect, tasks)
+    }
+
+    fn published(&self) -> std::sync::MutexGuard<'_, Published> {
+        self.published.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Publishes every node of `service` and announces new, changed and refreshed
+    /// nodes at once (node ids are unique by go-micro's convention, so there is
+    /// no probing in this dialect; go-micro probes but never acts on conflicts).
+    pub async fn publish(
+        &self,
+        domain: &str,
+        service: &Service,
+        ttl: Option<Duration>,
+    ) -> Result<()> {
+        check_publishable(domain, service)?;
+        let mut prepared = Vec::with_capacity(service.nodes.len());
+        for node in &service.nodes {
+            let single = Service {
+                nodes: vec![node.clone()],
+                ..service.clone()
+            };
+            prepared.push(PublishedNode::new(
+                domain,
+                single,
+                ttl,
+                &self.host,
+                &self.local_ips,
+            )?);
+        }
+        let mut announcements = Vec::with_capacity(prepared.len());
+        {
+            let mut published = self.published();
+            for node in prepared {
+                let records = node.records.answer_records(node.ttl);
+                let record_ttl = Duration::from_secs(u64::from(node.ttl));
+                let single = node.service.clone();
+                if published.upsert(node) != Change::Refreshed || ttl.is_some() {
+                    announcements.push(records);
+                }
+                self.view
+                    .observe(domain, single, Source::GoMicro, record_ttl);
+            }
+        }
+        for records in announcements {
+            self.announce(records).await;
+        }
+        Ok(())
+    }
+
+    /// Removes the listed nodes (every node at that version when none is listed)
+    /// and says goodbye for each.
+    pub async fn unpublish(&self, domain: &str, service: &Service) {
+        let removed = {
+            let mut published = self.published();
+            if service.nodes.is_empty() {
+                published.remove_version(domain, &service.name, &service.version)
+            } else {
+                service
+                    .nodes
+                    .iter()
+                    .filter_map(|n| {
+                        published.remove(&NodeKey {
+                            domain: domain.to_string(),
+                            service: service.name.clone(),
+                            node_id: n.id.clone(),
+                        })
+                    })
+                    .collect()
+            }
+        };
+        for node in removed {
+            self.view.forget(&node.key, Source::GoMicro);
+            self.goodbye(&node).await;
+        }
+    }
+
+    /// Asks who serves `service` in `domain` (go-micro's GetService question).
+    pub async fn query_service(&self, domain: &str, service: &str) {
+        if let Ok(name) = gomicro_names::service_name(service, domain) {
+            self.ask(name, RecordType::PTR).await;
+        }
+    }
+
+    /// Asks for every service name in `domain` (go-micro's ListServices question).
+    pub async fn query_listing(&self, domain: &str) {
+        if let Ok(name) = gomicro_names::listing_name(domain) {
+            self.ask(name, RecordType::PTR).await;
+        }
+    }
+
+    /// Goodbyes for everything still published, without waiting (for `Drop`).
+    pub fn goodbye_all_now(&self) {
+        let nodes = self.published().take_all();
+        for node in nodes {
+            if let Ok(bytes) = gomicro_records::announcement(node.records.answer_records(0)) {
+                self.transport.try_multicast_from_mdns(&bytes);
+                Counters::add(&self.counters.goodbyes, 1);
+            }
+        }
+    }
+
+    pub fn published_len(&self) -> usize {
+        self.published().len()
+    }
+
+    async fn ask(&self, name: Name, kind: RecordType) {
+        match gomicro_records::query(name, kind) {
+            Ok(bytes) => self.transport.multicast_query(&bytes).await,
+            Err(error) => tracing::debug!(%error, "cannot build an mDNS query"),
+        }
+    }
+
+    /// A follow-up question, at most once a second per name.
+    async fn ask_rate_limited(&self, name: Name, kind: RecordType) {
+        {
+            let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            if asked
+                .get(&name)
+                .is_some_and(|at| now < *at + ASK_AGAIN_AFTER)
+            {
+                return;
+            }
+            if asked.len() >= MAX_ASKED {
+                asked.clear();
+            }
+            asked.insert(name.clone(), now);
+        }
+        self.ask(name, kind).await;
+    }
+
+    async fn announce(&self, records: Vec<Record>) {
+        if let Ok(bytes) = gomicro_records::announcement(records) {
+            self.transport.multicast_from_mdns(&bytes).await;
+            Counters::add(&self.counters.announcements, 1);
+        }
+    }
+
+    async fn goodbye(&self, node: &PublishedNode) {
+        if let Ok(bytes) = gomicro_records::announcement(node.records.answer_records(0)) {
+            self.transport.multicast_from_mdns(&bytes).await;
+            Counters::add(&self.counters.goodbyes, 1);
+        }
+    }
+
+    async fn handle(&self, bytes: &[u8], from: SocketAddr, role: Role) {
+        Counters::add(&self.counters.packets_received, 1);
+        let message = match wire::decode(bytes) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::trace!(%error, %from, "malformed mDNS packet dropped");
+                Counters::add(&self.counters.malformed_packets, 1);
+                return;
+            }
+        };
+        // RFC 6762 §18.3/§18.11: other opcodes and non-zero rcodes are ignored.
+        if message.metadata.op_code != OpCode::Query
+            || u16::from(message.metadata.response_code) != 0
+        {
+            return;
+        }
+        match message.metadata.message_type {
+            MessageType::Query if role == Role::Mdns => self.answer(&message, from).await,
+            MessageType::Query => {}
+            MessageType::Response => self.learn(&message).await,
+        }
+    }
+
+    /// Answers questions about our nodes, unicast to the asker, one node per message.
+    async fn answer(&self, query: &Message, from: SocketAddr) {
+        let mut messages = Vec::new();
+        let mut unicast_bit = false;
+        {
+            let published = self.published();
+            if published.is_empty() {
+                return;
+            }
+            for question in &query.queries {
+                unicast_bit |= question.mdns_unicast_response();
+                for answers in published.answers(question, &self.host) {
+                    messages.push(answers);
+                }
+            }
+        }
+        if messages.is_empty() {
+            return;
+        }
+        // RFC 6762 §18.1 (and go-micro): id 0, or the query's id for a unicast reply.
+        let id = if unicast_bit || from.port() != super::transport::MDNS_PORT {
+            query.metadata.id
+        } else {
+            0
+        };
+        Counters::add(&self.counters.queries_answered, 1);
+        for answers in messages {
+            match gomicro_records::response(id, &query.queries, answers) {
+                Ok(bytes) => self.transport.unicast(&bytes, from).await,
+                Err(error) => tracing::debug!(%error, "cannot encode an answer"),
+            }
+        }
+    }
+
+    /// Feeds node sightings into the live view and asks about what is incomplete.
+    async fn learn(&self, message: &Message) {
+        for sighting in gomicro_parse::read(message) {
+            match sighting {
+                Sighting::Node {
+                    domain,
+                    service,
+                    ttl,
+                } => {
+                    Counters::add(&self.counters.nodes_seen, 1);
+                    let ttl = Duration::from_secs(u64::from(ttl));
+                    self.view.observe(&domain, service, Source::GoMicro, ttl);
+                }
+                Sighting::Listing {
+                    domain, service, ..
+                } => {
+                    if self.view.get(&service, &domain).is_empty() {
+                        if let Ok(name) = gomicro_names::service_name(&service, &domain) {
+                            self.ask_rate_limited(name, RecordType::PTR).await;
+                        }
+                    }
+                }
+                Sighting::Unresolved(instance) => {
+                    self.ask_rate_limited(instance, RecordType::ANY).await;
+                }
+            }
+        }
+    }
+
+    /// Expiry, re-queries, lapsed registrations and repeated announcements.
+    async fn on_tick(&self) {
+        let now = Instant::now();
+        for (domain, service) in self.view.expire(now) {
+            self.query_service(&domain, &service).await;
+        }
+        let (lapsed, due) = {
+            let mut published = self.published();
+            (published.take_lapsed(now), published.due_announcements(now))
+        };
+        for node in lapsed {
+            self.view.forget(&node.key, Source::GoMicro);
+            self.goodbye(&node).await;
+        }
+        for records in due {
+            self.announce(records).await;
+        }
+    }
+}
+
+async fn receive(dialect: Arc<GoMicroDialect>, socket: Arc<UdpSocket>, role: Role) {
+    let mut buffer = vec![0u8; MAX_DATAGRAM];
+    loop {
+        match socket.recv_from(&mut buffer).await {
+            Ok((len, from)) => dialect.handle(&buffer[..len], from, role).await,
+            Err(error) => {
+                tracing::debug!(%error, "mDNS receive failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+async fn tick(dialect: Arc<GoMicroDialect>) {
+    let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        dialect.on_tick().await;
+    }
+}

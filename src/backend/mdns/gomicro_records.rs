@@ -1,0 +1,149 @@
+//! The records and messages microreg writes in go-micro's dialect: answers to
+//! queries, announcements, goodbyes and queries.
+
+use std::net::IpAddr;
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::rr::rdata::{A, AAAA, PTR, SRV, TXT};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use crate::error::{Error, Result};
+
+/// go-micro's SRV priority and weight.
+const SRV_PRIORITY: u16 = 10;
+const SRV_WEIGHT: u16 = 1;
+
+/// Everything needed to describe one published entry (a node, or a listing
+/// entry) on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRecords {
+    /// The PTR owner: `<service>.<domain>.` or `_services.<domain>.`.
+    pub pointer: Name,
+    /// `<node id>.<service>.<domain>.` or `<service>._services.<domain>.`.
+    pub instance: Name,
+    /// SRV target and owner of the address records.
+    pub host: Name,
+    pub port: u16,
+    pub addresses: Vec<IpAddr>,
+    pub txt: Vec<String>,
+}
+
+impl EntryRecords {
+    /// PTR, SRV, A/AAAA, TXT in go-micro's order (its parser relies on SRV
+    /// coming before the address records it aliases).
+    pub fn answer_records(&self, ttl: u32) -> Vec<Record> {
+        let mut records = vec![Record::from_rdata(
+            self.pointer.clone(),
+            ttl,
+            RData::PTR(PTR(self.instance.clone())),
+        )];
+        records.extend(self.instance_records(ttl));
+        records
+    }
+
+    /// SRV, A/AAAA, TXT: what go-micro announces and answers for the instance.
+    pub fn instance_records(&self, ttl: u32) -> Vec<Record> {
+        let mut records = vec![Record::from_rdata(
+            self.instance.clone(),
+            ttl,
+            RData::SRV(SRV::new(
+                SRV_PRIORITY,
+                SRV_WEIGHT,
+                self.port,
+                self.host.clone(),
+            )),
+        )];
+        for address in &self.addresses {
+            let data = match address {
+                IpAddr::V4(v4) => RData::A(A(*v4)),
+                IpAddr::V6(v6) => RData::AAAA(AAAA(*v6)),
+            };
+            records.push(Record::from_rdata(self.host.clone(), ttl, data));
+        }
+        records.push(Record::from_rdata(
+            self.instance.clone(),
+            ttl,
+            RData::TXT(TXT::new(self.txt.clone())),
+        ));
+        records
+    }
+}
+
+/// A response as go-micro's server writes it: QR|AA, the given id, the questions
+/// echoed (its querier drops responses that do not echo its question).
+pub fn response(id: u16, questions: &[Query], answers: Vec<Record>) -> Result<Vec<u8>> {
+    let mut message = Message::new(id, MessageType::Response, OpCode::Query);
+    message.metadata.authoritative = true;
+    message.queries = questions.to_vec();
+    message.answers = answers;
+    encode(&message)
+}
+
+/// An unsolicited multicast response (announcement, or goodbye with TTL 0).
+pub fn announcement(answers: Vec<Record>) -> Result<Vec<u8>> {
+    response(0, &[], answers)
+}
+
+/// A one-question multicast query, as go-micro's client sends it.
+pub fn query(name: Name, record_type: RecordType) -> Result<Vec<u8>> {
+    let mut message = Message::new(0, MessageType::Query, OpCode::Query);
+    message.queries = vec![Query::query(name, record_type)];
+    encode(&message)
+}
+
+fn encode(message: &Message) -> Result<Vec<u8>> {
+    message
+        .to_vec()
+        .map_err(|e| Error::Internal(format!("cannot encode an mDNS message: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::mdns::gomicro_names::{host_name, instance_name, service_name};
+
+    fn entry() -> EntryRecords {
+        EntryRecords {
+            pointer: service_name("greeter", "micro").unwrap(),
+            instance: instance_name("greeter-1", "greeter", "micro").unwrap(),
+            host: host_name(),
+            port: 8080,
+            addresses: vec!["10.0.0.5".parse().unwrap(), "fd00::5".parse().unwrap()],
+            txt: vec!["a".repeat(255), "cd".into()],
+        }
+    }
+
+    #[test]
+    fn a_response_echoes_the_question_and_carries_every_record() {
+        let question = Query::query(service_name("greeter", "micro").unwrap(), RecordType::PTR);
+        let bytes = response(
+            7,
+            std::slice::from_ref(&question),
+            entry().answer_records(30),
+        )
+        .unwrap();
+        let message = Message::from_vec(&bytes).unwrap();
+        assert_eq!(message.metadata.message_type, MessageType::Response);
+        assert!(message.metadata.authoritative);
+        assert_eq!(message.metadata.id, 7);
+        assert_eq!(message.queries, vec![question]);
+        let types: Vec<RecordType> = message.answers.iter().map(|r| r.record_type()).collect();
+        use RecordType::*;
+        assert_eq!(types, vec![PTR, SRV, A, AAAA, TXT]);
+        assert!(message.answers.iter().all(|r| r.ttl == 30));
+        let RData::TXT(txt) = &message.answers[4].data else {
+            panic!("TXT expected")
+        };
+        assert_eq!(txt.txt_data.len(), 2);
+        assert_eq!(txt.txt_data[0].len(), 255);
+    }
+
+    #[test]
+    fn a_query_asks_one_ptr_question() {
+        let bytes = query(service_name("greeter", "micro").unwrap(), RecordType::PTR).unwrap();
+        let message = Message::from_vec(&bytes).unwrap();
+        assert_eq!(message.metadata.message_type, MessageType::Query);
+        assert_eq!(message.queries[0].name().to_string(), "greeter.micro.");
+        assert_eq!(message.queries[0].query_type(), RecordType::PTR);
+    }
+}

@@ -1,0 +1,391 @@
+//! What this process currently knows about every node on the LAN, from both
+//! dialects, merged by node id; it feeds lookups and watchers.
+//!
+//! A node learnt through go-micro's dialect lives until its record TTL runs out
+//! (refreshed by every announcement or answer) or a goodbye arrives; a node
+//! learnt through DNS-SD lives until mdns-sd reports it removed. Either keeps the
+//! node alive; data from go-micro's dialect wins, as it carries endpoints.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::counters::Counters;
+use crate::backend::memory::with_domain_metadata;
+use crate::model::Service;
+use crate::registry::{merge_by_version, Action, Event, WatchOptions, WILDCARD_DOMAIN};
+use crate::watch::{self, WatchSender, Watcher};
+
+/// Which dialect reported a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    GoMicro,
+    DnsSd,
+}
+
+/// One node of one service in one domain.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeKey {
+    pub domain: String,
+    pub service: String,
+    pub node_id: String,
+}
+
+struct ViewNode {
+    /// The service with exactly this node.
+    service: Service,
+    gomicro: Option<Lease>,
+    dnssd: bool,
+}
+
+struct Lease {
+    expires: Instant,
+    /// When to ask again (80 % of the TTL, as RFC 6762 §5.2 suggests), so that
+    /// peers that never re-announce (go-micro) stay in view while alive.
+    requery_at: Instant,
+    requeried: bool,
+}
+
+struct Subscription {
+    options: WatchOptions,
+    sender: WatchSender,
+}
+
+#[derive(Default)]
+struct ViewState {
+    nodes: HashMap<NodeKey, ViewNode>,
+    watchers: Vec<Subscription>,
+}
+
+/// The merged, bounded view of the LAN.
+pub struct LiveView {
+    state: Mutex<ViewState>,
+    max_nodes: usize,
+    counters: Arc<Counters>,
+    /// Woken whenever a node appears or changes (lookups waiting for answers).
+    pub changed: Notify,
+}
+
+impl LiveView {
+    pub fn new(max_nodes: usize, counters: Arc<Counters>) -> Self {
+        LiveView {
+            state: Mutex::new(ViewState::default()),
+            max_nodes,
+            counters,
+            changed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ViewState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a sighting of `service.nodes[0]` in `domain`; `ttl` matters only for
+    /// the go-micro dialect (zero = goodbye).
+    pub fn observe(&self, domain: &str, service: Service, source: Source, ttl: Duration) {
+        let Some(node) = service.nodes.first() else {
+            return;
+        };
+        let key = NodeKey {
+            domain: domain.to_string(),
+            service: service.name.clone(),
+            node_id: node.id.clone(),
+        };
+        if source == Source::GoMicro && ttl.is_zero() {
+            self.forget(&key, source);
+            return;
+        }
+        let now = Instant::now();
+        let mut state = self.lock();
+        let action = match state.nodes.get_mut(&key) {
+            Some(existing) => {
+                let gomicro_live = existing.gomicro.as_ref().is_some_and(|l| l.expires > now);
+                let before = existing.service.clone();
+                match source {
+                    Source::GoMicro => {
+                        existing.service = service;
+                        existing.gomicro = Some(Lease::new(now, ttl));
+                    }
+                    Source::DnsSd => {
+                        existing.dnssd = true;
+                        if !gomicro_live {
+                            let endpoints = std::mem::take(&mut existing.service.endpoints);
+                            existing.service = service;
+                            if existing.service.endpoints.is_empty() {
+                                existing.service.endpoints = endpoints;
+                            }
+                        }
+                    }
+                }
+                (existing.service != before).then_some(Action::Update)
+            }
+            None => {
+                if state.nodes.len() >= self.max_nodes {
+                    Counters::add(&self.counters.nodes_dropped_over_limit, 1);
+                    return;
+                }
+                state.nodes.insert(
+                    key.clone(),
+                    ViewNode {
+                        service,
+                        gomicro: (source == Source::GoMicro).then(|| Lease::new(now, ttl)),
+                        dnssd: source == Source::DnsSd,
+                    },
+                );
+                Some(Action::Create)
+            }
+        };
+        if let Some(action) = action {
+            let service = state.nodes[&key].service.clone();
+            state.publish(action, domain, service);
+            drop(state);
+            self.changed.notify_waiters();
+        }
+    }
+
+    /// A dialect no longer vouches for the node (goodbye, removal); the node goes
+    /// when neither does.
+    pub fn forget(&self, key: &NodeKey, source: Source) {
+        let mut state = self.lock();
+        let Some(node) = state.nodes.get_mut(key) else {
+            return;
+        };
+        match source {
+            Source::GoMicro => node.gomicro = None,
+            Source::DnsSd => node.dnssd = false,
+        }
+        if node.gomicro.is_none() && !node.dnssd {
+            let node = state.nodes.remove(key).expect("present above");
+            state.publish(Action::Delete, &key.domain, node.service);
+        }
+    }
+
+    /// Removes go-micro leases that ran out (and nodes nobody vouches for any
+    /// more); returns the (domain, service) pairs worth asking about again.
+    pub fn expire(&self, now: Instant) -> HashSet<(String, String)> {
+        let mut state = self.lock();
+        let mut gone = Vec::new();
+        let mut requery = HashSet::new();
+        for (key, node) in state.nodes.iter_mut() {
+            let Some(lease) = node.gomicro.as_mut() else {
+                continue;
+            };
+            if lease.expires <= now {
+                node.gomicro = None;
+                if !node.dnssd {
+                    gone.push(key.clone());
+                }
+            } else if lease.requery_at <= now && !lease.requeried {
+                lease.requeried = true;
+                requery.insert((key.domain.clone(), key.service.clone()));
+            }
+        }
+        for key in gone {
+            let node = state.nodes.remove(&key).expect("listed above");
+            state.publish(Action::Delete, &key.domain, node.service);
+        }
+        requery
+    }
+
+    /// Every version of `name` in `domain` (or every domain for `*`).
+    pub fn get(&self, name: &str, domain: &str) -> Vec<Service> {
+        let state = self.lock();
+        let services = state
+            .nodes
+            .iter()
+            .filter(|(k, _)| k.service == name && matches_domain(domain, &k.domain))
+            .map(|(k, n)| view_of(domain, &k.domain, n.service.clone()));
+        merge_by_version(services)
+    }
+
+    /// Every service in `domain`, one entry per name and version, with nodes.
+    pub fn list(&self, domain: &str) -> Vec<Service> {
+        let state = self.lock();
+        let mut by_name: BTreeMap<&str, Vec<Service>> = BTreeMap::new();
+        for (key, node) in &state.nodes {
+            if matches_domain(domain, &key.domain) {
+                by_name.entry(&key.service).or_default().push(view_of(
+                    domain,
+                    &key.domain,
+                    node.service.clone(),
+                ));
+            }
+        }
+        by_name.into_values().flat_map(merge_by_version).collect()
+    }
+
+    /// The domains that nodes in view belong to.
+    pub fn domains(&self) -> HashSet<String> {
+        self.lock().nodes.keys().map(|k| k.domain.clone()).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn subscribe(&self, options: &WatchOptions) -> Watcher {
+        let (sender, watcher) = watch::channel();
+        let mut state = self.lock();
+        state.watchers.retain(|w| !w.sender.is_closed());
+        state.watchers.push(Subscription {
+            options: options.clone(),
+            sender,
+        });
+        watcher
+    }
+}
+
+impl Lease {
+    fn new(now: Instant, ttl: Duration) -> Self {
+        Lease {
+            expires: now + ttl,
+            requery_at: now + ttl.mul_f64(0.8),
+            requeried: false,
+        }
+    }
+}
+
+impl ViewState {
+    fn publish(&mut self, action: Action, domain: &str, service: Service) {
+        self.watchers.retain(|w| !w.sender.is_closed());
+        for watcher in &self.watchers {
+            let options = &watcher.options;
+            if options.matches(&service.name) && matches_domain(&options.domain, domain) {
+                let service = view_of(&options.domain, domain, service.clone());
+                watcher.sender.send(Event::now(action, service));
+            }
+        }
+    }
+}
+
+fn matches_domain(view: &str, domain: &str) -> bool {
+    view == WILDCARD_DOMAIN || view == domain
+}
+
+fn view_of(view: &str, domain: &str, service: Service) -> Service {
+    if view == WILDCARD_DOMAIN {
+        with_domain_metadata(service, domain)
+    } else {
+        service
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Node;
+
+    fn svc(id: &str, version: &str, address: &str) -> Service {
+        Service::new("greeter", version).with_node(Node::new(id, address))
+    }
+
+    fn view() -> LiveView {
+        LiveView::new(3, Arc::new(Counters::default()))
+    }
+
+    #[tokio::test]
+    async fn create_update_delete_reach_watchers() {
+        let view = view();
+        let watcher = view.subscribe(&WatchOptions::default().service("greeter"));
+        let long = Duration::from_secs(60);
+        view.observe("micro", svc("a", "1", "10.0.0.1:1"), Source::GoMicro, long);
+        view.observe("micro", svc("a", "1", "10.0.0.1:1"), Source::GoMicro, long);
+        view.observe("micro", svc("a", "1", "10.0.0.2:1"), Source::GoMicro, long);
+        view.observe(
+            "micro",
+            svc("a", "1", "10.0.0.2:1"),
+            Source::GoMicro,
+            Duration::ZERO,
+        );
+        let soon = Duration::from_millis(50);
+        let mut actions = Vec::new();
+        while let Ok(event) = watcher.next_timeout(soon).await {
+            actions.push(event.action);
+        }
+        // The repeated sighting (a refresh) is not an event.
+        assert_eq!(actions, [Action::Create, Action::Update, Action::Delete]);
+    }
+
+    #[test]
+    fn both_dialects_must_let_go_and_go_micro_data_wins() {
+        let view = view();
+        let mut rich = svc("a", "1", "10.0.0.1:1");
+        rich.endpoints = vec![crate::model::Endpoint {
+            name: "Call".into(),
+            ..Default::default()
+        }];
+        view.observe("micro", rich, Source::GoMicro, Duration::from_secs(60));
+        view.observe(
+            "micro",
+            svc("a", "1", "10.0.0.1:1"),
+            Source::DnsSd,
+            Duration::ZERO,
+        );
+        assert_eq!(view.get("greeter", "micro")[0].endpoints.len(), 1);
+        let key = NodeKey {
+            domain: "micro".into(),
+            service: "greeter".into(),
+            node_id: "a".into(),
+        };
+        view.forget(&key, Source::GoMicro);
+        assert_eq!(
+            view.get("greeter", "micro").len(),
+            1,
+            "DNS-SD still vouches"
+        );
+        view.forget(&key, Source::DnsSd);
+        assert!(view.get("greeter", "micro").is_empty());
+    }
+
+    #[test]
+    fn leases_expire_and_ask_again_first() {
+        let view = view();
+        view.observe(
+            "micro",
+            svc("a", "1", "x:1"),
+            Source::GoMicro,
+            Duration::from_secs(10),
+        );
+        let now = Instant::now();
+        assert!(view.expire(now).is_empty());
+        let asked = view.expire(now + Duration::from_secs(9));
+        assert!(asked.contains(&("micro".to_string(), "greeter".to_string())));
+        assert!(
+            view.expire(now + Duration::from_secs(9)).is_empty(),
+            "asked once"
+        );
+        view.expire(now + Duration::from_secs(11));
+        assert_eq!(view.len(), 0);
+    }
+
+    #[test]
+    fn the_view_is_bounded_and_the_wildcard_sees_domains() {
+        let view = view();
+        for i in 0..5 {
+            let domain = if i % 2 == 0 { "micro" } else { "dev" };
+            view.observe(
+                domain,
+                svc(&format!("n{i}"), "1", "x:1"),
+                Source::DnsSd,
+                Duration::ZERO,
+            );
+        }
+        assert_eq!(view.len(), 3);
+        assert_eq!(view.counters.snapshot().nodes_dropped_over_limit, 2);
+        let all = view.get("greeter", "*");
+        let domains: HashSet<&str> = all[0]
+            .nodes
+            .iter()
+            .map(|n| n.metadata["domain"].as_str())
+            .collect();
+        assert_eq!(domains, HashSet::from(["micro", "dev"]));
+        assert_eq!(view.list("dev")[0].nodes.len(), 1);
+    }
+}

@@ -1,0 +1,27 @@
+//! The mDNS backend: go-micro's own mDNS dialect (so that stock go-micro services
+//! and microreg find each other) and standard DNS-SD through the mdns-sd crate
+//! (avahi, Bonjour, python-zeroconf), merged by node id.
+//!
+//! One file per part: the TXT codec ([`gomicro_txt`]), names ([`gomicro_names`]),
+//! records written ([`gomicro_records`]) and read ([`gomicro_parse`]), lenient
+//! decoding ([`wire`]), our nodes and their answers ([`published`]), the merged
+//! view of the LAN ([`live_view`]), the dialect on the wire ([`gomicro_dialect`]),
+//! sockets ([`transport`]), interface choice ([`interfaces`]), counters
+//! ([`counters`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
+
+pub mod counters;
+pub mod dnssd;
+pub mod gomicro_dialect;
+pub mod gomicro_names;
+pub mod gomicro_parse;
+pub mod gomicro_records;
+pub mod gomicro_txt;
+pub mod interfaces;
+pub mod live_view;
+pub mod published;
+pub mod registry;
+pub mod transport;
+pub mod wire;
+
+pub use counters::CounterSnapshot;
+pub use registry::{MdnsOptions, MdnsRegistry};

@@ -1,0 +1,323 @@
+//! The nodes this process publishes in go-micro's dialect, and the answers they
+//! give to questions (one message per node, as go-micro's querier reads only
+//! the last node of a message).
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use hickory_proto::op::Query;
+use hickory_proto::rr::{Name, Record, RecordType};
+use tokio::time::Instant;
+
+use super::gomicro_names::{self, to_text};
+use super::gomicro_records::EntryRecords;
+use super::gomicro_txt::{self, GoMicroTxt};
+use super::live_view::NodeKey;
+use crate::error::{Error, Result};
+use crate::model::{split_host_port, Service};
+
+/// go-micro's record TTL, used when a registration has no TTL of its own.
+pub const DEFAULT_RECORD_TTL: u32 = 120;
+/// go-micro's listing entries point at port 9999 and 0.0.0.0.
+const LISTING_PORT: u16 = 9999;
+/// A new or changed node is announced again this long after the first time,
+/// in case the first announcement was lost.
+const REPEAT_ANNOUNCEMENT: Duration = Duration::from_secs(1);
+
+/// One of our nodes, ready to go on the wire.
+pub struct PublishedNode {
+    pub key: NodeKey,
+    /// The service with exactly this node.
+    pub service: Service,
+    pub records: EntryRecords,
+    /// Record TTL in seconds.
+    pub ttl: u32,
+    /// Set when the registration has a TTL: the node lapses unless registered again.
+    pub expires: Option<Instant>,
+    pub next_announcement: Option<Instant>,
+    service_name: String,
+    instance_name: String,
+}
+
+/// What a registration did to a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    New,
+    Changed,
+    Refreshed,
+}
+
+impl PublishedNode {
+    /// Prepares `service.nodes[0]` for the wire. `fallback_ips` stand in for a node
+    /// address whose host is not an IP literal (or is unspecified).
+    pub fn new(
+        domain: &str,
+        service: Service,
+        registry_ttl: Option<Duration>,
+        host: &Name,
+        fallback_ips: &[IpAddr],
+    ) -> Result<Self> {
+        let node = &service.nodes[0];
+        let (address_host, port) = split_host_port(&node.address)?;
+        let addresses = match address_host.parse::<IpAddr>() {
+            Ok(ip) if !ip.is_unspecified() => vec![ip],
+            _ => fallback_ips.to_vec(),
+        };
+        let txt = gomicro_txt::encode(&GoMicroTxt {
+            metadata: Some(node.metadata.clone()),
+            service: service.name.clone(),
+            version: service.version.clone(),
+            endpoints: Some(service.endpoints.clone()),
+        })?;
+        let pointer = gomicro_names::service_name(&service.name, domain)?;
+        let instance = gomicro_names::instance_name(&node.id, &service.name, domain)?;
+        let ttl = registry_ttl.map_or(DEFAULT_RECORD_TTL, |t| {
+            u32::try_from(t.as_secs_f64().ceil() as u64)
+                .unwrap_or(u32::MAX)
+                .max(1)
+        });
+        Ok(PublishedNode {
+            key: NodeKey {
+                domain: domain.to_string(),
+                service: service.name.clone(),
+                node_id: node.id.clone(),
+            },
+            service_name: to_text(&pointer).to_ascii_lowercase(),
+            instance_name: to_text(&instance).to_ascii_lowercase(),
+            records: EntryRecords {
+                pointer,
+                instance,
+                host: host.clone(),
+                port,
+                addresses,
+                txt,
+            },
+            expires: registry_ttl.map(|t| Instant::now() + t),
+            next_announcement: None,
+            ttl,
+            service,
+        })
+    }
+}
+
+/// All nodes this process publishes.
+#[derive(Default)]
+pub struct Published {
+    nodes: HashMap<NodeKey, PublishedNode>,
+}
+
+impl Published {
+    /// Adds or replaces a node and schedules its next announcement.
+    pub fn upsert(&mut self, mut node: PublishedNode) -> Change {
+        let now = Instant::now();
+        let change = match self.nodes.get(&node.key) {
+            None => Change::New,
+            Some(old) if old.records != node.records || old.service != node.service => {
+                Change::Changed
+            }
+            Some(_) => Change::Refreshed,
+        };
+        node.next_announcement = match change {
+            Change::New | Change::Changed => Some(now + REPEAT_ANNOUNCEMENT),
+            Change::Refreshed => self.nodes[&node.key].next_announcement,
+        };
+        self.nodes.insert(node.key.clone(), node);
+        change
+    }
+
+    pub fn get(&self, key: &NodeKey) -> Option<&PublishedNode> {
+        self.nodes.get(key)
+    }
+
+    pub fn remove(&mut self, key: &NodeKey) -> Option<PublishedNode> {
+        self.nodes.remove(key)
+    }
+
+    /// Removes every node of `service` at `version` in `domain`.
+    pub fn remove_version(
+        &mut self,
+        domain: &str,
+        service: &str,
+        version: &str,
+    ) -> Vec<PublishedNode> {
+        let keys: Vec<NodeKey> = self
+            .nodes
+            .iter()
+            .filter(|(k, n)| {
+                k.domain == domain && k.service == service && n.service.version == version
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.iter().filter_map(|k| self.nodes.remove(k)).collect()
+    }
+
+    pub fn take_all(&mut self) -> Vec<PublishedNode> {
+        self.nodes.drain().map(|(_, n)| n).collect()
+    }
+
+    /// Nodes whose registration TTL ran out (the keeper did not refresh them).
+    pub fn take_lapsed(&mut self, now: Instant) -> Vec<PublishedNode> {
+        let keys: Vec<NodeKey> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.expires.is_some_and(|e| e <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.iter().filter_map(|k| self.nodes.remove(k)).collect()
+    }
+
+    /// Announcement records of nodes due for one, rescheduling them: a node
+    /// without a registry TTL is re-announced at a third of its record TTL (no
+    /// keeper does it), one with a TTL is refreshed by its keeper's registrations.
+    pub fn due_announcements(&mut self, now: Instant) -> Vec<Vec<Record>> {
+        let mut due = Vec::new();
+        for node in self.nodes.values_mut() {
+            if node.next_announcement.is_some_and(|at| at <= now) {
+                due.push(node.records.answer_records(node.ttl));
+                node.next_announcement = node
+                    .expires
+                    .is_none()
+                    .then(|| now + Duration::from_secs(u64::from(node.ttl / 3).max(1)));
+            }
+        }
+        due
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The answer sets to `question`: one per message to send.
+    pub fn answers(&self, question: &Query, host: &Name) -> Vec<Vec<Record>> {
+        let asked = to_text(question.name()).to_ascii_lowercase();
+        let kind = question.query_type();
+        let mut answers = Vec::new();
+        if matches!(kind, RecordType::PTR | RecordType::ANY) {
+            for node in self.nodes.values().filter(|n| n.service_name == asked) {
+                answers.push(node.records.answer_records(node.ttl));
+            }
+            if let Some(domain) = asked.strip_prefix("_services.") {
+                answers.extend(self.listing_answers(domain, host));
+            }
+        }
+        if matches!(kind, RecordType::ANY | RecordType::SRV | RecordType::TXT) {
+            for node in self.nodes.values().filter(|n| n.instance_name == asked) {
+                answers.push(node.records.instance_records(node.ttl));
+            }
+        }
+        answers
+    }
+
+    /// go-micro's listing entries: one per service name in `domain`.
+    fn listing_answers(&self, domain: &str, host: &Name) -> Vec<Vec<Record>> {
+        let services: BTreeSet<(&str, u32)> = self
+            .nodes
+            .values()
+            .filter(|n| n.key.domain.eq_ignore_ascii_case(domain))
+            .map(|n| (n.key.service.as_str(), n.ttl))
+            .collect();
+        let mut done = BTreeSet::new();
+        let mut answers = Vec::new();
+        for (service, ttl) in services {
+            if !done.insert(service) {
+                continue;
+            }
+            let (Ok(pointer), Ok(instance)) = (
+                gomicro_names::listing_name(domain),
+                gomicro_names::listing_instance(service, domain),
+            ) else {
+                continue;
+            };
+            let entry = EntryRecords {
+                pointer,
+                instance,
+                host: host.clone(),
+                port: LISTING_PORT,
+                addresses: vec![IpAddr::V4(Ipv4Addr::UNSPECIFIED)],
+                txt: vec![String::new()],
+            };
+            answers.push(entry.answer_records(ttl));
+        }
+        answers
+    }
+}
+
+/// A registration names the nodes to publish; each must fit in DNS names.
+pub fn check_publishable(domain: &str, service: &Service) -> Result<()> {
+    for node in &service.nodes {
+        gomicro_names::instance_name(&node.id, &service.name, domain).map_err(|e| {
+            Error::invalid(format!(
+                "node {:?} cannot be published over mDNS: {e}",
+                node.id
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::mdns::gomicro_names::host_name;
+    use crate::model::Node;
+
+    fn published(id: &str) -> PublishedNode {
+        let service = Service::new("greeter", "1").with_node(Node::new(id, "10.0.0.1:80"));
+        PublishedNode::new(
+            "micro",
+            service,
+            Some(Duration::from_millis(2500)),
+            &host_name(),
+            &[],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn answers_service_listing_and_instance_questions() {
+        let mut table = Published::default();
+        assert_eq!(table.upsert(published("a")), Change::New);
+        assert_eq!(table.upsert(published("b")), Change::New);
+        assert_eq!(table.upsert(published("b")), Change::Refreshed);
+        let host = host_name();
+        let ask = |name: &str, kind| Query::query(Name::from_ascii(name).unwrap(), kind);
+        let per_node = table.answers(&ask("Greeter.micro.", RecordType::PTR), &host);
+        assert_eq!(
+            per_node.len(),
+            2,
+            "one message per node, names case-insensitive"
+        );
+        assert!(
+            per_node.iter().all(|records| records[0].ttl == 3),
+            "TTL rounded up"
+        );
+        let listing = table.answers(&ask("_services.micro.", RecordType::PTR), &host);
+        assert_eq!(listing.len(), 1, "one listing entry per service");
+        let instance = table.answers(&ask("a.greeter.micro.", RecordType::ANY), &host);
+        assert_eq!(instance.len(), 1);
+        assert!(table
+            .answers(&ask("other.micro.", RecordType::PTR), &host)
+            .is_empty());
+    }
+
+    #[test]
+    fn lapsed_nodes_leave_the_table() {
+        let mut table = Published::default();
+        table.upsert(published("a"));
+        assert!(table.take_lapsed(Instant::now()).is_empty());
+        let later = Instant::now() + Duration::from_secs(3);
+        assert_eq!(table.take_lapsed(later).len(), 1);
+        assert!(table.is_empty());
+    }
+
+    #[test]
+    fn names_too_long_for_dns_are_refused() {
+        let service = Service::new("s", "1").with_node(Node::new("x".repeat(70), "1.2.3.4:5"));
+        assert!(check_publishable("micro", &service).is_err());
+    }
+}

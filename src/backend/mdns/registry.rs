@@ -1,0 +1,313 @@
+//! [`MdnsRegistry`]: the [`Registry`] over both mDNS dialects.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use super::counters::{CounterSnapshot, Counters};
+use super::dnssd::DnsSd;
+use super::gomicro_dialect::GoMicroDialect;
+use super::interfaces::{self, NetInterface};
+use super::live_view::LiveView;
+use super::transport::Transport;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::model::{validate_service_name, Service};
+use crate::registry::{
+    validate_domain, RegisterOptions, Registry, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
+};
+use crate::watch::Watcher;
+
+/// How long a lookup of an unknown service waits for answers (go-micro's
+/// default registry timeout); it returns as soon as answers have arrived.
+pub const QUERY_WAIT: Duration = Duration::from_millis(100);
+/// After the first answer, wait this much longer for the other nodes' answers.
+const ANSWER_GRACE: Duration = Duration::from_millis(15);
+/// Nodes tracked at most (floods of announcements cannot grow memory further).
+pub const DEFAULT_MAX_NODES: usize = 16384;
+
+/// Settings of the mDNS backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdnsOptions {
+    /// The domain used when a call names none; its services are fetched at start.
+    pub domain: String,
+    /// Interface names or addresses; empty = every multicast-capable interface.
+    pub interfaces: Vec<String>,
+    /// Speak go-micro's mDNS dialect.
+    pub gomicro: bool,
+    /// Speak standard DNS-SD (mdns-sd).
+    pub dnssd: bool,
+    pub max_nodes: usize,
+}
+
+impl Default for MdnsOptions {
+    fn default() -> Self {
+        MdnsOptions {
+            domain: DEFAULT_DOMAIN.to_string(),
+            interfaces: Vec::new(),
+            gomicro: true,
+            dnssd: true,
+            max_nodes: DEFAULT_MAX_NODES,
+        }
+    }
+}
+
+impl MdnsOptions {
+    /// The mDNS settings of a client configuration.
+    pub fn from_config(config: &Config) -> Self {
+        MdnsOptions {
+            domain: config.domain.clone(),
+            interfaces: config.interfaces.clone(),
+            gomicro: config.mdns_gomicro,
+            dnssd: config.mdns_dnssd,
+            max_nodes: DEFAULT_MAX_NODES,
+        }
+    }
+}
+
+/// A registry on the LAN with no server: every process publishes its own nodes
+/// and keeps a live view of everybody else's.
+pub struct MdnsRegistry {
+    gomicro: Option<Arc<GoMicroDialect>>,
+    dnssd: Option<Arc<DnsSd>>,
+    view: Arc<LiveView>,
+    counters: Arc<Counters>,
+    interfaces: Vec<NetInterface>,
+    options: MdnsOptions,
+    /// domain -> when the initial listing of that domain has had time to answer.
+    synced: Mutex<HashMap<String, Instant>>,
+    tasks: Vec<AbortHandle>,
+}
+
+impl MdnsRegistry {
+    /// Opens the sockets and starts listening; asks the LAN what the default
+    /// domain holds, so that lookups and listings are answered from memory.
+    pub fn new(options: MdnsOptions) -> Result<Self> {
+        validate_domain(&options.domain, false)?;
+        if !options.gomicro && !options.dnssd {
+            return Err(Error::invalid(
+                "the mDNS backend needs at least one dialect (mdns_gomicro or mdns_dnssd)",
+            ));
+        }
+        let chosen = interfaces::select(&options.interfaces)?;
+        let counters = Arc::new(Counters::default());
+        let view = Arc::new(LiveView::new(options.max_nodes, counters.clone()));
+        let runtime = crate::runtime::handle();
+        let _inside = runtime.enter();
+        let mut tasks = Vec::new();
+        let gomicro = if options.gomicro {
+            let transport = Transport::open(chosen.clone(), counters.clone()).map_err(|e| {
+                Error::unavailable(format!("cannot open the mDNS sockets on port 5353: {e}"))
+            })?;
+            let (dialect, dialect_tasks) =
+                GoMicroDialect::start(transport, view.clone(), counters.clone());
+            tasks.extend(dialect_tasks);
+            Some(dialect)
+        } else {
+            None
+        };
+        let dnssd = if options.dnssd {
+            let dnssd = DnsSd::start(&chosen, view.clone(), options.max_nodes)?;
+            dnssd.browse(&options.domain);
+            Some(dnssd)
+        } else {
+            None
+        };
+        let registry = MdnsRegistry {
+            gomicro,
+            dnssd,
+            view,
+            counters,
+            interfaces: chosen,
+            synced: Mutex::new(HashMap::new()),
+            tasks,
+            options,
+        };
+        registry.start_sync(&registry.options.domain.clone());
+        Ok(registry)
+    }
+
+    /// What the backend has seen and done so far.
+    pub fn counters(&self) -> CounterSnapshot {
+        self.counters.snapshot()
+    }
+
+    /// The interfaces in use.
+    pub fn interfaces(&self) -> &[NetInterface] {
+        &self.interfaces
+    }
+
+    /// How many nodes of the LAN are in view.
+    pub fn nodes_in_view(&self) -> usize {
+        self.view.len()
+    }
+
+    /// Asks for a domain's listing once; returns when its answers are due.
+    fn start_sync(&self, domain: &str) -> Instant {
+        let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(due) = synced.get(domain) {
+            return *due;
+        }
+        let due = Instant::now() + QUERY_WAIT;
+        synced.insert(domain.to_string(), due);
+        if let Some(dialect) = &self.gomicro {
+            let dialect = dialect.clone();
+            let domain = domain.to_string();
+            crate::runtime::handle().spawn(async move { dialect.query_listing(&domain).await });
+        }
+        due
+    }
+
+    /// Addresses that stand in for a node address that is not an IP literal.
+    fn fallback_ips(&self) -> Vec<std::net::IpAddr> {
+        self.interfaces
+            .iter()
+            .flat_map(|i| i.v4.iter().map(|a| std::net::IpAddr::V4(*a)))
+            .take(1)
+            .collect()
+    }
+
+    /// DNS-SD browses a domain's type from the first time it is asked about.
+    fn browse(&self, domain: &str) {
+        if let Some(dnssd) = &self.dnssd {
+            for d in self.domains_of(domain) {
+                dnssd.browse(&d);
+            }
+        }
+    }
+
+    /// The later of `due` and the moment DNS-SD browsing of `domain` has settled.
+    fn answers_due(&self, domain: &str, due: Instant) -> Instant {
+        let Some(dnssd) = &self.dnssd else {
+            return due;
+        };
+        self.domains_of(domain)
+            .iter()
+            .filter_map(|d| dnssd.settled_at(d))
+            .fold(due, Instant::max)
+    }
+
+    fn domains_of(&self, domain: &str) -> Vec<String> {
+        if domain == WILDCARD_DOMAIN {
+            let mut all = self.view.domains();
+            all.insert(self.options.domain.clone());
+            all.into_iter().collect()
+        } else {
+            vec![domain.to_string()]
+        }
+    }
+}
+
+#[async_trait]
+impl Registry for MdnsRegistry {
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
+        service.validate_for_register()?;
+        validate_domain(&options.domain, false)?;
+        if let Some(dialect) = &self.gomicro {
+            dialect
+                .publish(&options.domain, service, options.ttl)
+                .await?;
+        }
+        if let Some(dnssd) = &self.dnssd {
+            let fallback = self.fallback_ips();
+            dnssd
+                .publish(&options.domain, service, options.ttl, &fallback)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
+        service.validate_for_deregister()?;
+        validate_domain(domain, false)?;
+        if let Some(dialect) = &self.gomicro {
+            dialect.unpublish(domain, service).await;
+        }
+        if let Some(dnssd) = &self.dnssd {
+            dnssd.unpublish(domain, service).await;
+        }
+        Ok(())
+    }
+
+    async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
+        validate_service_name(name)?;
+        validate_domain(domain, true)?;
+        self.browse(domain);
+        let found = self.view.get(name, domain);
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        let changed = self.view.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        if let Some(dialect) = &self.gomicro {
+            for d in self.domains_of(domain) {
+                dialect.query_service(&d, name).await;
+            }
+        }
+        let deadline = self.answers_due(domain, Instant::now() + QUERY_WAIT);
+        loop {
+            tokio::select! {
+                _ = &mut changed => {
+                    if !self.view.get(name, domain).is_empty() {
+                        tokio::time::sleep(ANSWER_GRACE).await;
+                        return Ok(self.view.get(name, domain));
+                    }
+                    changed.set(self.view.changed.notified());
+                    changed.as_mut().enable();
+                }
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        let found = self.view.get(name, domain);
+        if found.is_empty() {
+            Err(Error::NotFound)
+        } else {
+            Ok(found)
+        }
+    }
+
+    async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
+        validate_domain(domain, true)?;
+        let sync_domain = if domain == WILDCARD_DOMAIN {
+            self.options.domain.clone()
+        } else {
+            domain.to_string()
+        };
+        self.browse(domain);
+        let due = self.start_sync(&sync_domain);
+        tokio::time::sleep_until(self.answers_due(domain, due)).await;
+        Ok(self.view.list(domain))
+    }
+
+    async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
+        validate_domain(&options.domain, true)?;
+        if let Some(name) = &options.service {
+            validate_service_name(name)?;
+        }
+        self.browse(&options.domain);
+        Ok(self.view.subscribe(options))
+    }
+
+    fn name(&self) -> &'static str {
+        "mdns"
+    }
+}
+
+impl Drop for MdnsRegistry {
+    fn drop(&mut self) {
+        if let Some(dialect) = &self.gomicro {
+            dialect.goodbye_all_now();
+        }
+        if let Some(dnssd) = &self.dnssd {
+            dnssd.shutdown();
+        }
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The mDNS backend between test hosts (network namespaces on one bridge), one
+//! process per peer (examples/mdns_peer). Run through `make test`, which runs it
+//! inside tests/netns/isolated.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use microreg::{Action, Event, Service};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+const DIALECTS: [&str; 3] = ["gomicro", "dnssd", "both"];
+
+/// Hosts are shared by the tests of this file, which take turns.
+fn hosts() -> std::sync::MutexGuard<'static, ()> {
+    static UP: OnceLock<()> = OnceLock::new();
+    static TURN: Mutex<()> = Mutex::new(());
+    let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    UP.get_or_init(|| {
+        support::require_isolated_network();
+        let status = Command::new(root().join("tests/netns/hosts"))
+            .args(["up", "3"])
+            .status()
+            .expect("tests/netns/hosts");
+        assert!(status.success(), "cannot make the test hosts");
+    });
+    turn
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn peer_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/mdns_peer");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build --example mdns_peer`",
+        path.display()
+    );
+    path
+}
+
+struct Peer {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Peer {
+    fn start(host: u32, dialect: &str, args: &[&str]) -> Peer {
+        let mut child = Command::new(root().join("tests/netns/hosts"))
+            .args(["exec", &host.to_string()])
+            .arg(peer_binary())
+            .args(["--dialect", dialect])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start mdns_peer");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Peer { child, lines }
+    }
+
+    fn line(&self, within: Duration) -> String {
+        self.lines
+            .recv_timeout(within)
+            .unwrap_or_else(|_| panic!("no output from the peer within {within:?}"))
+    }
+
+    fn expect_line(&self, wanted: &str) {
+        assert_eq!(self.line(PATIENCE), wanted);
+    }
+
+    fn event(&self, within: Duration) -> Event {
+        serde_json::from_str(&self.line(within)).expect("an event as JSON")
+    }
+
+    /// Runs to completion and returns stdout.
+    fn output(host: u32, dialect: &str, args: &[&str]) -> (bool, String) {
+        let out = Command::new(root().join("tests/netns/hosts"))
+            .args(["exec", &host.to_string()])
+            .arg(peer_binary())
+            .args(["--dialect", dialect])
+            .args(args)
+            .output()
+            .expect("run mdns_peer");
+        if !out.status.success() {
+            eprintln!(
+                "mdns_peer {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+
+    fn kill9(&mut self) {
+        self.child.kill().unwrap(); // SIGKILL: no goodbye
+        let _ = self.child.wait();
+    }
+
+    fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn services(json: &str) -> Vec<Service> {
+    serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+fn register_args<'a>(service: &'a str, id: &'a str, address: &'a str) -> Vec<&'a str> {
+    vec![
+        "register",
+        "--service",
+        service,
+        "--id",
+        id,
+        "--address",
+        address,
+    ]
+}
+
+#[test]
+fn register_on_one_host_get_list_watch_on_two_others_in_each_dialect() {
+    let _turn = hosts();
+    for dialect in DIALECTS {
+        let name = format!("hosts-greeter-{dialect}");
+        let watcher = Peer::start(2, dialect, &["watch", &name, "--count", "1"]);
+        watcher.expect_line("watching");
+        let mut args = register_args(
+            &name,
+            "node-6a1b2c3d-1111-4222-8333-944455556666",
+            "10.77.0.1:8080",
+        );
+        args.extend(["--metadata", "zone=a"]);
+        let registrar = Peer::start(1, dialect, &args);
+        registrar.expect_line("ready");
+
+        let event = watcher.event(PATIENCE);
+        assert_eq!(event.action, Action::Create, "{dialect}");
+        assert_eq!(event.service.name, name);
+        assert_eq!(
+            event.service.nodes[0].address, "10.77.0.1:8080",
+            "{dialect}"
+        );
+
+        let (ok, out) = Peer::output(3, dialect, &["get", &name]);
+        assert!(ok, "{dialect}: get failed: {out}");
+        let found = services(&out);
+        assert_eq!(
+            found[0].nodes[0].id,
+            "node-6a1b2c3d-1111-4222-8333-944455556666"
+        );
+        assert_eq!(found[0].nodes[0].metadata["zone"], "a", "{dialect}");
+        assert_eq!(found[0].version, "1.0.0");
+
+        let (ok, out) = Peer::output(3, dialect, &["list"]);
+        assert!(
+            ok && services(&out).iter().any(|s| s.name == name),
+            "{dialect}: {out}"
+        );
+    }
+}
+
+#[test]
+fn kill_9_expires_within_the_ttl_plus_a_second() {
+    let _turn = hosts();
+    let name = "hosts-killed";
+    let mut args = register_args(
+        name,
+        "hosts-killed-0c9a4b8e-5f3d-4e2a-9b1c-7d6e5f4a3b2c",
+        "10.77.0.1:81",
+    );
+    args.extend(["--ttl", "3"]);
+    let watcher = Peer::start(
+        2,
+        "gomicro",
+        &["watch", name, "--count", "2", "--timeout-ms", "20000"],
+    );
+    watcher.expect_line("watching");
+    let mut registrar = Peer::start(1, "gomicro", &args);
+    registrar.expect_line("ready");
+    assert_eq!(watcher.event(PATIENCE).action, Action::Create);
+    // Stay registered past several refreshes first.
+    std::thread::sleep(Duration::from_secs(4));
+    registrar.kill9();
+    let killed = Instant::now();
+    let event = watcher.event(PATIENCE);
+    let after = killed.elapsed();
+    assert_eq!(event.action, Action::Delete);
+    eprintln!("kill -9 -> delete after {after:?} (TTL 3 s)");
+    // Generous on a loaded machine; the benchmark reports the real figure.
+    assert!(
+        after < Duration::from_secs(6),
+        "deleted only after {after:?}"
+    );
+}
+
+#[test]
+fn deregister_and_sigterm_send_goodbyes_in_each_dialect() {
+    let _turn = hosts();
+    for dialect in DIALECTS {
+        let name = format!("hosts-bye-{dialect}");
+        let watcher = Peer::start(
+            3,
+            dialect,
+            &["watch", &name, "--count", "4", "--timeout-ms", "20000"],
+        );
+        watcher.expect_line("watching");
+        // No TTL: a delete within seconds can only come from a goodbye.
+        let mut args = register_args(
+            &name,
+            "bye-1-3f2e1d0c-0b0a-4998-8877-665544332211",
+            "10.77.0.1:82",
+        );
+        args.extend(["--deregister-after-ms", "500"]);
+        let first = Peer::start(1, dialect, &args);
+        first.expect_line("ready");
+        let args = register_args(
+            &name,
+            "bye-2-3f2e1d0c-0b0a-4998-8877-665544332211",
+            "10.77.0.2:82",
+        );
+        let mut second = Peer::start(2, dialect, &args);
+        second.expect_line("ready");
+        first.expect_line("deregistered");
+        second.terminate();
+        let mut seen: Vec<(Action, String)> = (0..4)
+            .map(|_| {
+                let e = watcher.event(PATIENCE);
+                (e.action, e.service.nodes[0].id.clone())
+            })
+            .collect();
+        seen.sort_by_key(|(a, id)| (id.clone(), *a as u8));
+        let actions: Vec<Action> = seen.iter().map(|(a, _)| *a).collect();
+        assert_eq!(
+            actions,
+            [
+                Action::Create,
+                Action::Delete,
+                Action::Create,
+                Action::Delete
+            ],
+            "{dialect}: {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn a_thousand_nodes_from_one_host_are_all_seen_on_another() {
+    let _turn = hosts();
+    let mut args = register_args(
+        "hosts-many",
+        "many-5e8d7c6b-4a39-4281-9f0e-1d2c3b4a5968",
+        "10.77.0.1:90",
+    );
+    args.extend(["--count", "1000"]);
+    let registrar = Peer::start(1, "gomicro", &args);
+    registrar.expect_line("ready");
+    let (ok, out) = Peer::output(
+        2,
+        "gomicro",
+        &["wait-nodes", "hosts-many", "--nodes", "1000"],
+    );
+    assert!(ok, "not all 1000 nodes were seen: {out}");
+}

@@ -1,0 +1,181 @@
+//! The mDNS backend between registries of one process, over the loopback of a
+//! private network namespace (run through `make test` / tests/netns/isolated).
+
+mod support;
+
+use std::net::UdpSocket;
+use std::time::Duration;
+
+use microreg::backend::mdns::{MdnsOptions, MdnsRegistry};
+use microreg::{Action, Error, Node, RegisterOptions, Registry, Service, WatchOptions};
+
+const PATIENCE: Duration = Duration::from_secs(5);
+
+fn registry() -> MdnsRegistry {
+    support::require_isolated_network();
+    MdnsRegistry::new(MdnsOptions {
+        dnssd: false,
+        ..MdnsOptions::default()
+    })
+    .expect("mDNS registry")
+}
+
+fn service(name: &str, ids: &[&str]) -> Service {
+    let mut service = Service::new(name, "1.0.0");
+    for (i, id) in ids.iter().enumerate() {
+        service
+            .nodes
+            .push(Node::new(*id, format!("127.0.0.1:{}", 9000 + i)));
+    }
+    service
+}
+
+async fn eventually_found(registry: &MdnsRegistry, name: &str, nodes: usize) -> Vec<Service> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Ok(found) = registry.get_service(name, "micro").await {
+            if found.iter().map(|s| s.nodes.len()).sum::<usize>() >= nodes {
+                return found;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{name}: {nodes} nodes not seen in time"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_is_found_listed_and_watched_by_another_registry() {
+    let a = registry();
+    let b = registry();
+    let watcher = b
+        .watch(&WatchOptions::default().service("local-greeter"))
+        .await
+        .unwrap();
+    let mut svc = service("local-greeter", &["local-greeter-1"]);
+    svc.nodes[0].metadata.insert("zone".into(), "a".into());
+    svc.endpoints.push(microreg::Endpoint {
+        name: "Greeter.Hello".into(),
+        ..Default::default()
+    });
+    a.register(&svc, &RegisterOptions::default()).await.unwrap();
+
+    let event = watcher.next_timeout(PATIENCE).await.unwrap();
+    assert_eq!(event.action, Action::Create);
+    assert_eq!(event.service.nodes[0].id, "local-greeter-1");
+
+    let found = eventually_found(&b, "local-greeter", 1).await;
+    assert_eq!(found[0].nodes[0].address, "127.0.0.1:9000");
+    assert_eq!(found[0].nodes[0].metadata["zone"], "a");
+    assert_eq!(found[0].endpoints[0].name, "Greeter.Hello");
+    let listed = b.list_services("micro").await.unwrap();
+    assert!(listed.iter().any(|s| s.name == "local-greeter"));
+
+    a.deregister(&svc, "micro").await.unwrap();
+    let event = watcher.next_timeout(PATIENCE).await.unwrap();
+    assert_eq!(event.action, Action::Delete);
+    assert_eq!(
+        b.get_service("local-greeter", "micro").await,
+        Err(Error::NotFound)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_started_later_finds_what_was_registered_before() {
+    let a = registry();
+    let svc = service("local-early", &["local-early-1", "local-early-2"]);
+    a.register(&svc, &RegisterOptions::default()).await.unwrap();
+    let b = registry();
+    let found = eventually_found(&b, "local-early", 2).await;
+    assert_eq!(found[0].nodes.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lapsed_ttl_and_a_dropped_registry_remove_nodes() {
+    let a = registry();
+    let b = registry();
+    let watcher = b
+        .watch(&WatchOptions::default().service("local-lapse"))
+        .await
+        .unwrap();
+    let short = RegisterOptions::default().ttl(Duration::from_secs(1));
+    a.register(&service("local-lapse", &["local-lapse-1"]), &short)
+        .await
+        .unwrap();
+    assert_eq!(
+        watcher.next_timeout(PATIENCE).await.unwrap().action,
+        Action::Create
+    );
+    // Not registered again: gone after its TTL, on both sides.
+    assert_eq!(
+        watcher.next_timeout(PATIENCE).await.unwrap().action,
+        Action::Delete
+    );
+
+    let long = RegisterOptions::default();
+    a.register(&service("local-lapse", &["local-lapse-2"]), &long)
+        .await
+        .unwrap();
+    assert_eq!(
+        watcher.next_timeout(PATIENCE).await.unwrap().action,
+        Action::Create
+    );
+    drop(a); // says goodbye
+    let event = watcher.next_timeout(PATIENCE).await.unwrap();
+    assert_eq!(event.action, Action::Delete);
+    assert_eq!(event.service.nodes[0].id, "local-lapse-2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_packets_are_dropped_counted_and_harmless() {
+    let a = registry();
+    let b = registry();
+    let svc = service("local-garbage", &["local-garbage-1"]);
+    a.register(&svc, &RegisterOptions::default()).await.unwrap();
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut junk = vec![0u8; 12];
+    junk[5] = 9; // nine questions that are not there
+    for i in 0..200u32 {
+        let noise: Vec<u8> = (0..(i % 300))
+            .map(|j| {
+                (i.wrapping_mul(7919)
+                    .wrapping_add(j)
+                    .wrapping_mul(2654435761)
+                    >> 24) as u8
+            })
+            .collect();
+        for packet in [&junk, &noise] {
+            let _ = sender.send_to(packet, "224.0.0.251:5353");
+        }
+    }
+    let found = eventually_found(&b, "local-garbage", 1).await;
+    assert_eq!(found[0].nodes[0].id, "local-garbage-1");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(b.counters().malformed_packets >= 200, "{:?}", b.counters());
+    assert!(a.counters().malformed_packets >= 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_nodes_are_all_seen() {
+    let a = registry();
+    let b = registry();
+    let ids: Vec<String> = (0..1000).map(|i| format!("local-many-{i}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    a.register(&service("local-many", &refs), &RegisterOptions::default())
+        .await
+        .unwrap();
+    let found = eventually_found(&b, "local-many", 1000).await;
+    assert_eq!(found[0].nodes.len(), 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_that_do_not_fit_in_dns_are_refused() {
+    let a = registry();
+    let svc = service("local-long", &[&"x".repeat(70)]);
+    assert!(matches!(
+        a.register(&svc, &RegisterOptions::default()).await,
+        Err(Error::InvalidArgument(_))
+    ));
+}
