@@ -12,6 +12,7 @@ import (
 
 	microreg "github.com/microreg/microreg/bindings/go"
 	"github.com/microreg/microreg/bindings/go/gomicro"
+	"github.com/microreg/microreg/bindings/go/internal/testnet"
 	"go-micro.dev/v5/registry"
 )
 
@@ -112,9 +113,12 @@ func TestAdapterRegisterGetListWatchDeregister(t *testing.T) {
 		t.Fatalf("Next after Deregister: %+v %v", res, err)
 	}
 	// go-micro compares these with ==: the adapter must return its sentinels.
-	if _, err := r.GetService(name); err != registry.ErrNotFound { //nolint:errorlint // the point of the test
-		t.Errorf("GetService after Deregister: %v, want registry.ErrNotFound itself", err)
-	}
+	testnet.Eventually(t, "registry.ErrNotFound after Deregister", func() error {
+		if _, err := r.GetService(name); err != registry.ErrNotFound { //nolint:errorlint // the point of the test
+			return fmt.Errorf("GetService: %v, want registry.ErrNotFound itself", err)
+		}
+		return nil
+	})
 	w.Stop()
 	if _, err := w.Next(); err != registry.ErrWatcherStopped { //nolint:errorlint // the point of the test
 		t.Errorf("Next after Stop: %v, want registry.ErrWatcherStopped itself", err)
