@@ -94,12 +94,7 @@ func (d *decoder) service() (*Service, error) {
 				return err
 			})
 		case "nodes":
-			s.Nodes = s.Nodes[:0]
-			err = d.array(func() error {
-				n, err := d.node()
-				s.Nodes = append(s.Nodes, n)
-				return err
-			})
+			s.Nodes, err = d.nodes()
 		default:
 			err = d.skip()
 		}
@@ -107,12 +102,36 @@ func (d *decoder) service() (*Service, error) {
 	})
 }
 
-func (d *decoder) node() (*Node, error) {
-	if d.null() {
-		return nil, nil
+// nodes reads a node list into one allocation of nodes (collected on the
+// stack first) and one of pointers, instead of one per node.
+func (d *decoder) nodes() ([]*Node, error) {
+	var onStack [8]Node
+	var isNull [8]bool
+	collected, nulls := onStack[:0], isNull[:0]
+	err := d.array(func() error {
+		if d.null() {
+			collected, nulls = append(collected, Node{}), append(nulls, true)
+			return nil
+		}
+		collected, nulls = append(collected, Node{}), append(nulls, false)
+		return d.node(&collected[len(collected)-1])
+	})
+	if err != nil || len(collected) == 0 {
+		return nil, err
 	}
-	n := &Node{}
-	return n, d.object(func(key string) (err error) {
+	slab := make([]Node, len(collected))
+	copy(slab, collected)
+	nodes := make([]*Node, len(slab))
+	for i := range slab {
+		if !nulls[i] {
+			nodes[i] = &slab[i]
+		}
+	}
+	return nodes, nil
+}
+
+func (d *decoder) node(n *Node) error {
+	return d.object(func(key string) (err error) {
 		switch key {
 		case "id":
 			n.Id, err = d.str()
