@@ -18,9 +18,13 @@ import (
 // a late event about a node id that was just deregistered and registered again
 // can hide it for a moment (reported to the core).
 func TestEightGoroutinesShareOneRegistry(t *testing.T) {
-	r := newRegistry(t)
+	t.Run("backend=memory", func(t *testing.T) { eightGoroutines(t, newRegistry(t), 50) })
+	t.Run("backend=mdns", func(t *testing.T) { eightGoroutines(t, testnet.NewMdns(t), 10) })
+}
+
+func eightGoroutines(t *testing.T, r *microreg.Registry, rounds int) {
 	name := uniqueName(t)
-	const workers, rounds = 8, 50
+	const workers = 8
 
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)

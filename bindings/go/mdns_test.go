@@ -81,7 +81,7 @@ func TestMdnsGoAndCDiscoverEachOtherOnTwoHosts(t *testing.T) {
 
 	goName, cName := uniqueName(t)+"-go", uniqueName(t)+"-c"
 	goAddr, cAddr := hosts.Addr(1)+":8001", hosts.Addr(2)+":8002"
-	goPeer := hosts.Start(t, 1, []string{"MICROREG_GO_PEER=" + goName + " " + goAddr + " " + cName},
+	goPeer := hosts.Start(t, 1, []string{"MICROREG_GO_TEST_PEER=" + goName + " " + goAddr + " " + cName},
 		os.Args[0], "-test.run=^TestMdnsPeerProcess$")
 	cPeer := hosts.Start(t, 2, nil, peer, cName, cAddr, goName)
 
@@ -100,13 +100,13 @@ func TestMdnsGoAndCDiscoverEachOtherOnTwoHosts(t *testing.T) {
 // TestMdnsPeerProcess is the Go peer of the two-host test, run on a host by a
 // copy of this test binary; it does nothing in a normal run.
 func TestMdnsPeerProcess(t *testing.T) {
-	spec := os.Getenv("MICROREG_GO_PEER")
+	spec := os.Getenv("MICROREG_GO_TEST_PEER")
 	if spec == "" {
 		t.Skip("helper process of TestMdnsGoAndCDiscoverEachOtherOnTwoHosts")
 	}
 	var name, address, find string
 	if _, err := fmt.Sscan(spec, &name, &address, &find); err != nil {
-		t.Fatalf("MICROREG_GO_PEER=%q: %v", spec, err)
+		t.Fatalf("MICROREG_GO_TEST_PEER=%q: %v", spec, err)
 	}
 	r := testnet.NewMdns(t)
 	s := &microreg.Service{Name: name, Version: "1.0.0", Nodes: []*microreg.Node{

@@ -109,10 +109,10 @@ func TestGoMicroAdapterAndGoMicroMdnsOnTwoHosts(t *testing.T) {
 			// go-micro's node id is "<name>-<uuid>", one DNS label of at most 63
 			// bytes on mDNS: names stay short.
 			name := uniqueName("greeter")
-			server := hosts.Start(t, 1, []string{fmt.Sprintf("MICROREG_GOMICRO_PEER=serve %s %s", c.server, name)},
+			server := hosts.Start(t, 1, []string{fmt.Sprintf("MICROREG_GO_TEST_GOMICRO_ROLE=serve %s %s", c.server, name)},
 				os.Args[0], "-test.run=^TestGoMicroPeerProcess$")
 			server.Await(t, "serving")
-			caller := hosts.Start(t, 2, []string{fmt.Sprintf("MICROREG_GOMICRO_PEER=call %s %s", c.caller, name)},
+			caller := hosts.Start(t, 2, []string{fmt.Sprintf("MICROREG_GO_TEST_GOMICRO_ROLE=call %s %s", c.caller, name)},
 				os.Args[0], "-test.run=^TestGoMicroPeerProcess$")
 			if got := caller.Await(t, "reply"); got != "hello tester from "+c.server {
 				t.Errorf("reply %q", got)
@@ -126,12 +126,12 @@ func TestGoMicroAdapterAndGoMicroMdnsOnTwoHosts(t *testing.T) {
 // TestGoMicroPeerProcess is one go-micro program of the two-host test, run on a
 // host by a copy of this test binary; it does nothing in a normal run.
 func TestGoMicroPeerProcess(t *testing.T) {
-	spec := strings.Fields(os.Getenv("MICROREG_GOMICRO_PEER"))
+	spec := strings.Fields(os.Getenv("MICROREG_GO_TEST_GOMICRO_ROLE"))
 	if len(spec) == 0 {
 		t.Skip("helper process of TestGoMicroAdapterAndGoMicroMdnsOnTwoHosts")
 	}
 	if len(spec) != 3 {
-		t.Fatalf("MICROREG_GOMICRO_PEER=%q: want ROLE REGISTRY NAME", spec)
+		t.Fatalf("MICROREG_GO_TEST_GOMICRO_ROLE=%q: want ROLE REGISTRY NAME", spec)
 	}
 	role, which, name := spec[0], spec[1], spec[2]
 	var reg registry.Registry
