@@ -281,3 +281,31 @@ func TestStringAndVersion(t *testing.T) {
 		t.Errorf("Version() = %q, Cargo.toml says %q", got, want[1])
 	}
 }
+
+// The library refuses unknown configuration fields, so a registry made with
+// every option proves that each one is spelt as the library expects.
+func TestEveryOptionIsUnderstood(t *testing.T) {
+	r := newRegistry(t,
+		microreg.Backend("memory"), microreg.Domain("options"), microreg.Interfaces("lo"),
+		microreg.Addrs("127.0.0.1:2379"), microreg.Timeout(500*time.Microsecond),
+		microreg.Cache(false), microreg.CacheTTL(10*time.Second))
+	name := uniqueName(t)
+	s := service(name, "1", name+"-1")
+	if err := r.Register(s, microreg.RegisterTTL(time.Minute), microreg.RegisterDomain("options")); err != nil {
+		t.Fatalf("Register: %v", err)
+	}
+	if _, err := r.GetService(name); err != nil {
+		t.Fatalf("GetService in the registry's domain: %v", err)
+	}
+	w, err := r.Watch(microreg.WatchService(name), microreg.WatchDomain("options"))
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	w.Stop()
+	if err := r.Deregister(s, microreg.DeregisterDomain("options")); err != nil {
+		t.Fatalf("Deregister: %v", err)
+	}
+	if _, err := r.GetService(name); !errors.Is(err, microreg.ErrNotFound) {
+		t.Fatalf("GetService without the cache after Deregister: %v", err)
+	}
+}
