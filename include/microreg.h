@@ -111,6 +111,8 @@ typedef struct microreg_registry microreg_registry;
  *
  * Threading: `microreg_watcher_next` and `microreg_watcher_stop` may be called
  * from any thread, concurrently; `microreg_watcher_free` must be the last call.
+ * After `fork()`, a watcher made in the parent is refused in the child
+ * (`MICROREG_ERR_INVALID_ARGUMENT`) and freeing it there only forgets it.
  */
 typedef struct microreg_watcher microreg_watcher;
 

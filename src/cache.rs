@@ -41,6 +41,10 @@ struct Inner {
     watches: Mutex<HashMap<String, DomainWatch>>,
     in_flight: Mutex<HashMap<(String, String), Lookup>>,
     last_error: Mutex<Option<Error>>,
+    /// (domain, name) -> changes applied so far (taken under `entries`' write
+    /// lock). A lookup stores its answer only if no change came while it asked
+    /// the backend: an answer from before a change would overwrite it for good.
+    changes: Mutex<HashMap<(String, String), u64>>,
 }
 
 struct Entry {
@@ -79,6 +83,7 @@ impl CachedRegistry {
                 watches: Mutex::new(HashMap::new()),
                 in_flight: Mutex::new(HashMap::new()),
                 last_error: Mutex::new(None),
+                changes: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -132,16 +137,17 @@ impl CachedRegistry {
 impl Inner {
     async fn fetch_and_store(self: &Arc<Self>, name: &str, domain: &str) -> Result<Vec<Service>> {
         let watched = self.ensure_watch(domain).await;
+        let changes_before = self.change_count(domain, name);
         match self.backend.get_service(name, domain).await {
             Ok(services) => {
                 *lock(&self.last_error) = None;
-                self.store(domain, name, services.clone(), watched);
+                self.store(domain, name, services.clone(), watched, changes_before);
                 Ok(services)
             }
             Err(Error::NotFound) => {
                 *lock(&self.last_error) = None;
                 if watched {
-                    self.store(domain, name, Vec::new(), true);
+                    self.store(domain, name, Vec::new(), true, changes_before);
                 } else {
                     self.forget(domain, name);
                 }
@@ -158,25 +164,48 @@ impl Inner {
         }
     }
 
-    fn store(&self, domain: &str, name: &str, services: Vec<Service>, watched: bool) {
+    /// Stores a lookup's answer unless a change to `name` was applied since
+    /// `changes_before` (then the next lookup asks the backend again).
+    fn store(
+        &self,
+        domain: &str,
+        name: &str,
+        services: Vec<Service>,
+        watched: bool,
+        changes_before: u64,
+    ) {
         let watched = watched && self.watch_state(domain) == Some(WatchState::Live);
-        write(&self.entries)
-            .entry(domain.to_string())
-            .or_default()
-            .insert(
-                name.to_string(),
-                Entry {
-                    services,
-                    fetched: Instant::now(),
-                    watched,
-                },
-            );
+        let mut entries = write(&self.entries);
+        if self.change_count(domain, name) != changes_before {
+            return;
+        }
+        entries.entry(domain.to_string()).or_default().insert(
+            name.to_string(),
+            Entry {
+                services,
+                fetched: Instant::now(),
+                watched,
+            },
+        );
     }
 
     fn forget(&self, domain: &str, name: &str) {
-        if let Some(names) = write(&self.entries).get_mut(domain) {
+        let mut entries = write(&self.entries);
+        self.count_change(domain, name);
+        if let Some(names) = entries.get_mut(domain) {
             names.remove(name);
         }
+    }
+
+    fn change_count(&self, domain: &str, name: &str) -> u64 {
+        let key = (domain.to_string(), name.to_string());
+        lock(&self.changes).get(&key).copied().unwrap_or(0)
+    }
+
+    /// Called with `entries`' write lock held, so that `store` sees it atomically.
+    fn count_change(&self, domain: &str, name: &str) {
+        let key = (domain.to_string(), name.to_string());
+        *lock(&self.changes).entry(key).or_default() += 1;
     }
 
     fn stale(&self, domain: &str, name: &str) -> Option<Vec<Service>> {
@@ -215,6 +244,7 @@ impl Inner {
     /// next lookup, since one event does not tell the whole service.
     fn apply(&self, domain: &str, action: Action, change: &Service) {
         let mut entries = write(&self.entries);
+        self.count_change(domain, &change.name);
         let Some(entry) = entries
             .get_mut(domain)
             .and_then(|n| n.get_mut(&change.name))

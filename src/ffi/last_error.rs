@@ -25,7 +25,9 @@ pub(crate) fn set(message: impl Into<String>) {
 /// copy it if you need it longer. Never returns NULL. Never fails.
 #[no_mangle]
 pub extern "C" fn microreg_last_error() -> *const c_char {
-    LAST_ERROR
-        .try_with(|slot| slot.borrow().as_ptr())
-        .unwrap_or(c"".as_ptr())
+    super::boundary::run_or(c"".as_ptr(), || {
+        LAST_ERROR
+            .try_with(|slot| slot.borrow().as_ptr())
+            .unwrap_or(c"".as_ptr())
+    })
 }

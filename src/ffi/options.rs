@@ -76,3 +76,65 @@ pub(crate) fn watch(client: &Client, json: Option<&str>) -> Result<WatchOptions>
     }
     Ok(options)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn client() -> Client {
+        Client::new(Config {
+            domain: "home".into(),
+            ..Config::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn defaults_come_from_the_client() {
+        let client = client();
+        for json in [None, Some(""), Some("  "), Some("{}")] {
+            let options = register(&client, json).unwrap();
+            assert_eq!((options.ttl, options.domain.as_str()), (None, "home"));
+            assert_eq!(domain(&client, json, "o").unwrap(), "home");
+            let watch = watch(&client, json).unwrap();
+            assert_eq!((watch.service, watch.domain.as_str()), (None, "home"));
+        }
+    }
+
+    #[test]
+    fn given_values_are_used() {
+        let client = client();
+        let options = register(&client, Some(r#"{"ttl_ms":1500,"domain":"shop"}"#)).unwrap();
+        assert_eq!(options.ttl, Some(Duration::from_millis(1500)));
+        assert_eq!(options.domain, "shop");
+        assert_eq!(
+            domain(&client, Some(r#"{"domain":"*"}"#), "o").unwrap(),
+            "*"
+        );
+        let watch = watch(&client, Some(r#"{"service":"cart"}"#)).unwrap();
+        assert_eq!(watch.service.as_deref(), Some("cart"));
+    }
+
+    #[test]
+    fn unknown_fields_wrong_types_and_non_objects_are_refused() {
+        let client = client();
+        for json in [
+            r#"{"ttl":1}"#,
+            r#"{"ttl_ms":"1s"}"#,
+            r#"{"ttl_ms":0}"#,
+            r#"{"ttl_ms":-5}"#,
+            "[]",
+            "null",
+            "{",
+        ] {
+            let error = register(&client, Some(json)).unwrap_err();
+            assert!(
+                matches!(error, Error::InvalidArgument(_)),
+                "{json}: {error}"
+            );
+        }
+        assert!(domain(&client, Some(r#"{"ttl_ms":1}"#), "get options").is_err());
+        assert!(watch(&client, Some(r#"{"service":1}"#)).is_err());
+    }
+}

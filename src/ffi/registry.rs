@@ -41,6 +41,28 @@ unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registr
     Ok(registry)
 }
 
+/// The handle and the domain that `options_json` (`{"domain":...}`) names.
+///
+/// # Safety
+/// As for [`handle`]; `options_json` is NULL or NUL-terminated.
+unsafe fn handle_and_domain<'a>(
+    r: *const microreg_registry,
+    options_json: *const c_char,
+    what: &str,
+) -> Result<(&'a microreg_registry, String)> {
+    let registry = handle(r)?;
+    let json = strings::optional(options_json, "options_json")?;
+    Ok((registry, options::domain(&registry.client, json, what)?))
+}
+
+/// Reads go-micro's Service JSON.
+///
+/// # Safety
+/// `service_json` is NULL or NUL-terminated.
+unsafe fn service_arg(service_json: *const c_char) -> Result<Service> {
+    Service::from_json(strings::required(service_json, "service_json")?)
+}
+
 /// Writes an out-parameter after checking it, so that nothing is written on failure.
 pub(crate) fn out_param<'a, T>(out: *mut T, what: &str) -> Result<&'a mut T> {
     // SAFETY: the caller passes NULL or a writable pointer, as the header says.
@@ -130,7 +152,7 @@ pub unsafe extern "C" fn microreg_registry_register(
 ) -> c_int {
     run(|| {
         let registry = handle(r)?;
-        let service = Service::from_json(strings::required(service_json, "service_json")?)?;
+        let service = service_arg(service_json)?;
         let options = options::register(
             &registry.client,
             strings::optional(options_json, "options_json")?,
@@ -155,13 +177,8 @@ pub unsafe extern "C" fn microreg_registry_deregister(
     options_json: *const c_char,
 ) -> c_int {
     run(|| {
-        let registry = handle(r)?;
-        let service = Service::from_json(strings::required(service_json, "service_json")?)?;
-        let domain = options::domain(
-            &registry.client,
-            strings::optional(options_json, "options_json")?,
-            "deregister options",
-        )?;
+        let (registry, domain) = handle_and_domain(r, options_json, "deregister options")?;
+        let service = service_arg(service_json)?;
         runtime::block_on(registry.client.deregister(&service, &domain))?
     })
 }
@@ -186,16 +203,11 @@ pub unsafe extern "C" fn microreg_registry_get_service(
     out_json: *mut *mut c_char,
 ) -> c_int {
     run(|| {
-        let registry = handle(r)?;
+        let (registry, domain) = handle_and_domain(r, options_json, "get_service options")?;
         let name = strings::required(name, "name")?;
-        let domain = options::domain(
-            &registry.client,
-            strings::optional(options_json, "options_json")?,
-            "get_service options",
-        )?;
         let out = out_param(out_json, "out_json")?;
         let services = runtime::block_on(registry.client.get_service(name, &domain))??;
-        *out = strings::to_c(services_json(&services)?)?;
+        *out = strings::json_to_c(&services)?;
         Ok(())
     })
 }
@@ -216,15 +228,10 @@ pub unsafe extern "C" fn microreg_registry_list_services(
     out_json: *mut *mut c_char,
 ) -> c_int {
     run(|| {
-        let registry = handle(r)?;
-        let domain = options::domain(
-            &registry.client,
-            strings::optional(options_json, "options_json")?,
-            "list_services options",
-        )?;
+        let (registry, domain) = handle_and_domain(r, options_json, "list_services options")?;
         let out = out_param(out_json, "out_json")?;
         let services = runtime::block_on(registry.client.list_services(&domain))??;
-        *out = strings::to_c(services_json(&services)?)?;
+        *out = strings::json_to_c(&services)?;
         Ok(())
     })
 }
@@ -263,8 +270,4 @@ pub(crate) unsafe fn start_watch(
         strings::optional(options_json, "options_json")?,
     )?;
     runtime::block_on(registry.client.watch(&options))?
-}
-
-fn services_json(services: &[Service]) -> Result<String> {
-    serde_json::to_string(services).map_err(|e| Error::Internal(format!("service JSON: {e}")))
 }

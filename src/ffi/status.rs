@@ -50,16 +50,19 @@ impl From<&Error> for microreg_status {
 /// Never fails; the string is static: do not free it. Any thread.
 #[no_mangle]
 pub extern "C" fn microreg_status_str(status: c_int) -> *const c_char {
-    let text: &'static [u8] = match status {
-        0 => b"ok\0",
-        -1 => b"invalid argument\0",
-        -2 => b"not found\0",
-        -3 => b"timed out\0",
-        -4 => b"backend unavailable\0",
-        -5 => b"watcher stopped\0",
-        -6 => b"internal error\0",
-        -7 => b"panic inside microreg\0",
-        _ => b"unknown status\0",
-    };
-    text.as_ptr().cast()
+    super::boundary::run_or(c"unknown status".as_ptr(), || describe(status).as_ptr())
+}
+
+fn describe(status: c_int) -> &'static std::ffi::CStr {
+    match status {
+        0 => c"ok",
+        -1 => c"invalid argument",
+        -2 => c"not found",
+        -3 => c"timed out",
+        -4 => c"backend unavailable",
+        -5 => c"watcher stopped",
+        -6 => c"internal error",
+        -7 => c"panic inside microreg",
+        _ => c"unknown status",
+    }
 }

@@ -46,9 +46,15 @@ pub(crate) unsafe fn optional<'a>(ptr: *const c_char, what: &str) -> Result<Opti
     })
 }
 
-/// Hands a string to C; the caller releases it with `microreg_string_free`.
-pub(crate) fn to_c(text: String) -> Result<*mut c_char> {
-    CString::new(text)
+/// Hands `value` to C as JSON, written straight into the C string's buffer
+/// (lookups are hot: no intermediate `String`, no regrowth for typical answers).
+pub(crate) fn json_to_c(value: &impl serde::Serialize) -> Result<*mut c_char> {
+    let mut buffer = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut buffer, value)
+        .map_err(|e| Error::Internal(format!("JSON output: {e}")))?;
+    buffer.push(0);
+    // serde_json escapes control characters, so the only NUL is ours.
+    CString::from_vec_with_nul(buffer)
         .map(CString::into_raw)
         .map_err(|_| Error::Internal("an output string contains a NUL byte".into()))
 }
@@ -65,4 +71,46 @@ pub unsafe extern "C" fn microreg_string_free(s: *mut c_char) {
             drop(CString::from_raw(s));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_up_to_the_limit_and_no_further() {
+        let mut at_limit = vec![b'a'; MICROREG_MAX_INPUT_LEN];
+        at_limit.push(0);
+        // SAFETY: NUL-terminated buffers.
+        let text = unsafe { required(at_limit.as_ptr().cast(), "x") }.unwrap();
+        assert_eq!(text.len(), MICROREG_MAX_INPUT_LEN);
+
+        // Unterminated past the limit: refused after reading exactly limit + 1 bytes.
+        let unterminated = vec![b'a'; MICROREG_MAX_INPUT_LEN + 1];
+        let error = unsafe { required(unterminated.as_ptr().cast(), "x") }.unwrap_err();
+        assert!(error.to_string().contains("longer than 1048576 bytes"));
+    }
+
+    #[test]
+    fn null_and_invalid_utf8_are_named_errors() {
+        let error = unsafe { required(std::ptr::null(), "service_json") }.unwrap_err();
+        assert_eq!(error, Error::invalid("service_json is NULL"));
+        assert_eq!(unsafe { optional(std::ptr::null(), "o") }.unwrap(), None);
+        let bad = b"ab\xffcd\0";
+        let error = unsafe { required(bad.as_ptr().cast(), "name") }.unwrap_err();
+        assert!(error
+            .to_string()
+            .contains("name is not valid UTF-8 (at byte 2)"));
+    }
+
+    #[test]
+    fn json_out_round_trips_and_frees() {
+        let out = json_to_c(&vec!["a\u{0}b", "ü"]).unwrap();
+        let text = unsafe { std::ffi::CStr::from_ptr(out) }
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(text, r#"["a\u0000b","ü"]"#);
+        unsafe { microreg_string_free(out) };
+    }
 }

@@ -33,5 +33,6 @@ const fn parse(digits: &str) -> u32 {
 /// Static string: do not free it. Never fails. Any thread.
 #[no_mangle]
 pub extern "C" fn microreg_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+    super::boundary::run_or(VERSION, || VERSION).as_ptr().cast()
 }

@@ -19,10 +19,14 @@ use super::strings;
 ///
 /// Threading: `microreg_watcher_next` and `microreg_watcher_stop` may be called
 /// from any thread, concurrently; `microreg_watcher_free` must be the last call.
+/// After `fork()`, a watcher made in the parent is refused in the child
+/// (`MICROREG_ERR_INVALID_ARGUMENT`) and freeing it there only forgets it.
 pub struct microreg_watcher {
     watcher: Arc<Watcher>,
     /// The thread that feeds the callbacks, for a callback watch.
     delivery: Option<Delivery>,
+    /// The process that made it: its runtime and threads do not survive fork().
+    pid: u32,
 }
 
 impl microreg_watcher {
@@ -30,6 +34,7 @@ impl microreg_watcher {
         Box::into_raw(Box::new(microreg_watcher {
             watcher: Arc::new(watcher),
             delivery: None,
+            pid: std::process::id(),
         }))
     }
 
@@ -40,6 +45,7 @@ impl microreg_watcher {
         Box::into_raw(Box::new(microreg_watcher {
             watcher,
             delivery: Some(delivery),
+            pid: std::process::id(),
         }))
     }
 }
@@ -47,8 +53,15 @@ impl microreg_watcher {
 /// # Safety
 /// `w` is NULL or a live watcher.
 unsafe fn handle<'a>(w: *const microreg_watcher) -> Result<&'a microreg_watcher> {
-    w.as_ref()
-        .ok_or_else(|| Error::invalid("watcher handle is NULL"))
+    let watcher = w
+        .as_ref()
+        .ok_or_else(|| Error::invalid("watcher handle is NULL"))?;
+    if watcher.pid != std::process::id() {
+        return Err(Error::invalid(
+            "watcher was made before fork(); watch again in this process",
+        ));
+    }
+    Ok(watcher)
 }
 
 /// Waits for the next event of a polled watch.
@@ -85,7 +98,7 @@ pub unsafe extern "C" fn microreg_watcher_next(
             Ok(ms) => runtime::block_on(events.next_timeout(Duration::from_millis(ms)))??,
             Err(_) => runtime::block_on(events.next())??,
         };
-        *out = strings::to_c(event.to_json())?;
+        *out = strings::json_to_c(&event)?;
         Ok(())
     })
 }
@@ -123,6 +136,11 @@ pub unsafe extern "C" fn microreg_watcher_free(w: *mut microreg_watcher) {
             return;
         }
         let watcher = Box::from_raw(w);
+        if watcher.pid != std::process::id() {
+            // A child after fork(): the delivery thread and runtime are the parent's.
+            std::mem::forget(watcher);
+            return;
+        }
         watcher.watcher.stop();
         if let Some(delivery) = watcher.delivery {
             delivery.finish();
