@@ -30,8 +30,10 @@ test-harness:
 
 # Dependencies are fetched and tests compiled outside the namespace (it has no
 # network); they run inside it, offline.
+# (Examples are peers that multi-host tests start as separate processes.)
 test-rust:
 	$(CARGO) test --no-run --all-targets
+	$(CARGO) build --examples
 	$(ISOLATED) $(CARGO) test --offline --all-targets
 	$(ISOLATED) $(CARGO) test --offline --doc
 

@@ -140,6 +140,10 @@ extern "C" {
  * Ownership: the string belongs to microreg; do not free it. It stays valid
  * until the next failing microreg call on this thread or the thread's end:
  * copy it if you need it longer. Never returns NULL. Never fails.
+ *
+ * Runtimes that move work between OS threads (Go's goroutines) must read it
+ * on the thread of the failed call: in the same native call (a small C
+ * wrapper in the cgo preamble) or with the thread locked.
  */
 const char *microreg_last_error(void);
 

@@ -8,6 +8,7 @@ MDNS_BUILD := build/mdns
 GOMICRO_PEER := $(MDNS_BUILD)/gomicro-peer
 ZEROCONF_VENV := $(MDNS_BUILD)/venv-zeroconf
 ZEROCONF_PYTHON := $(ZEROCONF_VENV)/bin/python
+AVAHI_STAMP := $(MDNS_BUILD)/avahi.installed
 
 .PHONY: test-mdns bench-mdns mdns-peers
 
@@ -20,12 +21,29 @@ $(ZEROCONF_PYTHON): tests/interop/zeroconf/requirements.txt
 	$(ZEROCONF_VENV)/bin/pip install --quiet -r tests/interop/zeroconf/requirements.txt
 	touch $(ZEROCONF_PYTHON)
 
-mdns-peers: $(GOMICRO_PEER) $(ZEROCONF_PYTHON)
+# avahi runs only inside the test namespaces (tests/interop/avahi/run). While the
+# packages install, policy-rc.d keeps their scripts from starting a daemon on the
+# machine's own network.
+$(AVAHI_STAMP):
+	@if ! command -v avahi-daemon >/dev/null || ! command -v avahi-browse >/dev/null \
+	    || ! command -v dbus-daemon >/dev/null; then \
+	    guard=; \
+	    if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; guard=1; \
+	    fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends avahi-daemon avahi-utils dbus-daemon; status=$$?; \
+	    if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+	    exit $$status; \
+	fi
+	mkdir -p $(MDNS_BUILD) && touch $@
+
+mdns-peers: $(GOMICRO_PEER) $(ZEROCONF_PYTHON) $(AVAHI_STAMP)
 	$(CARGO) build --examples
 	$(CARGO) build --release --examples
 
 test-mdns: mdns-peers
-	$(ISOLATED) env MICROREG_GOMICRO_PEER=$(CURDIR)/$(GOMICRO_PEER) \
+	$(ISOLATED) env MICROREG_GOMICRO_PEER=$(CURDIR)/$(GOMICRO_PEER) MICROREG_AVAHI=1 \
 		MICROREG_ZEROCONF_PYTHON=$(CURDIR)/$(ZEROCONF_PYTHON) \
 		$(CARGO) test --offline --test mdns_interop -- --ignored --test-threads=1
 

@@ -14,9 +14,10 @@ use crate::registry::{validate_domain, DEFAULT_DOMAIN};
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     /// In this process only; every handle of the process shares it.
-    #[default]
     Memory,
     /// The LAN, with no server: go-micro's mDNS dialect and standard DNS-SD.
+    /// The default, as go-micro's default registry is mdns.
+    #[default]
     Mdns,
     /// An etcd cluster, in go-micro's etcd key layout.
     Etcd,

@@ -6,9 +6,11 @@
 //! registrations alive.
 //!
 //! ```
-//! use microreg::{Client, Config, Node, Registry, Service};
+//! use microreg::{BackendKind, Client, Config, Node, Registry, Service};
 //! # microreg::runtime::block_on(async {
-//! let client = Client::new(Config::default())?;
+//! // The default backend is mdns (the LAN); this example stays in the process.
+//! let config = Config { backend: BackendKind::Memory, ..Config::default() };
+//! let client = Client::new(config)?;
 //! let service = Service::new("greeter", "1.0.0").with_node(Node::new("greeter-1", "10.0.0.5:8080"));
 //! client.register(&service, &client.register_options(None)).await?;
 //! let found = client.get_service("greeter", client.domain()).await?;

@@ -231,7 +231,7 @@ async fn a_node_deregistered_through_the_keeper_is_not_refreshed_back() {
 #[test]
 fn dropping_a_client_deregisters_what_it_registered() {
     let svc = Service::new("drop-probe", "1").with_node(Node::new("drop-probe-a", "10.0.0.1:1"));
-    let client = Client::new(Config::default()).unwrap();
+    let client = Client::new(memory_config()).unwrap();
     microreg::runtime::block_on(client.register(&svc, &client.register_options(None)))
         .unwrap()
         .unwrap();
@@ -250,7 +250,7 @@ fn dropping_a_client_deregisters_what_it_registered() {
 
 #[test]
 fn a_closed_client_refuses_further_calls() {
-    let client = Client::new(Config::default()).unwrap();
+    let client = Client::new(memory_config()).unwrap();
     microreg::runtime::block_on(client.close()).unwrap();
     let err = microreg::runtime::block_on(client.get_service("x", "micro"))
         .unwrap()
@@ -278,4 +278,13 @@ fn config_json_is_checked() {
         Client::from_json(Some(r#"{"backend":"etcd"}"#)),
         Err(Error::BackendUnavailable(_))
     ));
+}
+
+/// These tests are about the memory backend (the default is mdns, which needs
+/// a network namespace).
+fn memory_config() -> Config {
+    Config {
+        backend: microreg::BackendKind::Memory,
+        ..Config::default()
+    }
 }

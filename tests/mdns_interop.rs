@@ -23,6 +23,10 @@ fn hosts() -> std::sync::MutexGuard<'static, ()> {
     let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     UP.get_or_init(|| {
         support::require_isolated_network();
+        // Hosts left by an earlier test binary in the same namespace go first.
+        let _ = Command::new(root().join("tests/netns/hosts"))
+            .arg("down")
+            .status();
         let status = Command::new(root().join("tests/netns/hosts"))
             .args(["up", "3"])
             .status()
@@ -358,4 +362,152 @@ fn zeroconf_finds_and_loses_a_microreg_service() {
         (removed["action"].as_str(), removed["id"].as_str()),
         (Some("removed"), Some(id))
     );
+}
+
+/// avahi-daemon on a test host with its own D-Bus, stopped when dropped.
+struct Avahi(Proc);
+
+impl Avahi {
+    fn start(host: u32) -> Avahi {
+        assert!(
+            std::env::var("MICROREG_AVAHI").is_ok(),
+            "MICROREG_AVAHI is not set; run `make test-mdns` (it installs avahi)"
+        );
+        let mut child = Command::new(root().join("tests/interop/avahi/run"))
+            .arg(host.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("tests/interop/avahi/run");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let avahi = Avahi(Proc { child, lines });
+        avahi.0.expect("ready");
+        avahi
+    }
+}
+
+impl Drop for Avahi {
+    fn drop(&mut self) {
+        self.0.terminate();
+        let _ = self.0.child.wait();
+    }
+}
+
+fn avahi_tool(rest: &[&str]) -> Vec<String> {
+    let mut all = args(&[
+        "env",
+        "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/avahi-daemon/test-bus",
+    ]);
+    all.extend(args(rest));
+    all
+}
+
+#[test]
+#[ignore = "needs avahi: run `make test-mdns`"]
+fn microreg_finds_watches_and_loses_an_avahi_service() {
+    let _turn = hosts();
+    let _avahi = Avahi::start(1);
+    let watcher = Proc::start(
+        2,
+        &microreg(
+            "dnssd",
+            &[
+                "watch",
+                "av-greeter",
+                "--count",
+                "2",
+                "--timeout-ms",
+                "20000",
+            ],
+        ),
+    );
+    watcher.expect("watching");
+    let mut publish = Proc::start(
+        1,
+        &avahi_tool(&[
+            "avahi-publish",
+            "-s",
+            "av-node-1",
+            "_micro._tcp",
+            "5050",
+            "service=av-greeter",
+            "version=4.0.0",
+            "lang=c",
+        ]),
+    );
+    let created = watcher.json();
+    assert_eq!(created["action"], "create");
+    let node = &created["service"]["nodes"][0];
+    assert_eq!(
+        (node["id"].as_str(), node["address"].as_str()),
+        (Some("av-node-1"), Some("10.77.0.1:5050"))
+    );
+    assert_eq!(node["metadata"]["lang"], "c");
+    assert_eq!(created["service"]["version"], "4.0.0");
+
+    let found = Proc::run(3, &microreg("both", &["get", "av-greeter"]));
+    assert_eq!(found[0]["nodes"][0]["id"], "av-node-1");
+
+    publish.terminate(); // avahi-publish withdraws its entry: a goodbye
+    assert_eq!(watcher.json()["action"], "delete");
+}
+
+#[test]
+#[ignore = "needs avahi: run `make test-mdns`"]
+fn avahi_finds_and_loses_a_microreg_service() {
+    let _turn = hosts();
+    let _avahi = Avahi::start(1);
+    let id = "mr-av-0c9a4b8e-5f3d-4e2a-9b1c-7d6e5f4a3b2c";
+    let browse = Proc::start(
+        1,
+        &avahi_tool(&["avahi-browse", "-r", "-p", "-k", "_micro._tcp"]),
+    );
+    let registrar = Proc::start(
+        2,
+        &microreg(
+            "both",
+            &[
+                "register",
+                "--service",
+                "mr-av",
+                "--id",
+                id,
+                "--address",
+                "10.77.0.2:7070",
+                "--metadata",
+                "lang=rust",
+                "--deregister-after-ms",
+                "2500",
+            ],
+        ),
+    );
+    registrar.expect("ready");
+    // avahi-browse -p: "=" resolved lines end with host;address;port;"txt" "txt"...
+    let resolved = loop {
+        let line = browse.line();
+        if line.starts_with("=;") && line.contains(id) {
+            break line;
+        }
+    };
+    let fields: Vec<&str> = resolved.split(';').collect();
+    assert_eq!(fields[3], id);
+    assert_eq!((fields[7], fields[8]), ("10.77.0.2", "7070"), "{resolved}");
+    for txt in ["\"service=mr-av\"", "\"version=1.0.0\"", "\"lang=rust\""] {
+        assert!(fields[9].contains(txt), "{txt} missing in {resolved}");
+    }
+    registrar.expect("deregistered");
+    let removed = loop {
+        let line = browse.line();
+        if line.starts_with("-;") {
+            break line;
+        }
+    };
+    assert!(removed.contains(id), "{removed}");
 }

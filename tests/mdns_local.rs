@@ -179,3 +179,25 @@ async fn names_that_do_not_fit_in_dns_are_refused() {
         Err(Error::InvalidArgument(_))
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registering_again_with_changes_is_an_update() {
+    let a = registry();
+    let b = registry();
+    let watcher = b
+        .watch(&WatchOptions::default().service("local-update"))
+        .await
+        .unwrap();
+    let mut svc = service("local-update", &["local-update-1"]);
+    a.register(&svc, &RegisterOptions::default()).await.unwrap();
+    assert_eq!(
+        watcher.next_timeout(PATIENCE).await.unwrap().action,
+        Action::Create
+    );
+    a.register(&svc, &RegisterOptions::default()).await.unwrap(); // unchanged: no event
+    svc.nodes[0].metadata.insert("weight".into(), "2".into());
+    a.register(&svc, &RegisterOptions::default()).await.unwrap();
+    let event = watcher.next_timeout(PATIENCE).await.unwrap();
+    assert_eq!(event.action, Action::Update);
+    assert_eq!(event.service.nodes[0].metadata["weight"], "2");
+}

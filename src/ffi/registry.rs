@@ -63,10 +63,14 @@ unsafe fn service_arg(service_json: *const c_char) -> Result<Service> {
     Service::from_json(strings::required(service_json, "service_json")?)
 }
 
-/// Writes an out-parameter after checking it, so that nothing is written on failure.
-pub(crate) fn out_param<'a, T>(out: *mut T, what: &str) -> Result<&'a mut T> {
-    // SAFETY: the caller passes NULL or a writable pointer, as the header says.
-    unsafe { out.as_mut() }.ok_or_else(|| Error::invalid(format!("{what} is NULL")))
+/// Checks an out-parameter up front; callers write it last, once nothing can
+/// fail any more, so that nothing is written on failure.
+///
+/// # Safety
+/// `out` is NULL or valid for writes, as the header requires of callers.
+pub(crate) unsafe fn out_param<'a, T>(out: *mut T, what: &str) -> Result<&'a mut T> {
+    out.as_mut()
+        .ok_or_else(|| Error::invalid(format!("{what} is NULL")))
 }
 
 /// Makes a registry handle.

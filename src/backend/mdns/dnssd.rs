@@ -47,9 +47,12 @@ pub fn service_type(domain: &str) -> Option<String> {
     .then(|| format!("{label}._tcp.local."))
 }
 
+/// What we registered with mdns-sd: enough to withdraw it and to tell whether a
+/// registration changes it (mdns-sd keeps the full record; no second copy here).
 struct Registered {
     fullname: String,
-    info: ServiceInfo,
+    version: String,
+    fingerprint: u64,
     expires: Option<Instant>,
 }
 
@@ -117,7 +120,6 @@ impl DnsSd {
         let Some(ty) = service_type(domain) else {
             return Ok(()); // the domain has no DNS-SD form; go-micro's dialect carries it
         };
-        self.browse(domain);
         for node in &service.nodes {
             let (host, port) = split_host_port(&node.address)?;
             let ips: Vec<IpAddr> = match host.parse::<IpAddr>() {
@@ -140,11 +142,12 @@ impl DnsSd {
                 node_id: node.id.clone(),
             };
             let fullname = info.get_fullname().to_string();
+            let fingerprint = fingerprint(&fullname, port, &ips, &properties);
             let unchanged = {
                 let registered = self.lock_registered();
                 registered
                     .get(&key)
-                    .is_some_and(|r| same_info(&r.info, &info))
+                    .is_some_and(|r| r.fingerprint == fingerprint)
             };
             if !unchanged {
                 let daemon = &self.daemon;
@@ -154,7 +157,8 @@ impl DnsSd {
                 key,
                 Registered {
                     fullname,
-                    info,
+                    version: service.version.clone(),
+                    fingerprint,
                     expires: ttl.map(|t| Instant::now() + t),
                 },
             );
@@ -179,8 +183,7 @@ impl DnsSd {
                     k.domain == domain
                         && k.service == service.name
                         && if service.nodes.is_empty() {
-                            r.info.get_property_val_str(KEY_VERSION)
-                                == Some(service.version.as_str())
+                            r.version == service.version
                         } else {
                             service.nodes.iter().any(|n| n.id == k.node_id)
                         }
@@ -373,14 +376,11 @@ fn node_of(fullname: &str, ty: &str, info: &mdns_sd::ResolvedService) -> Option<
     })
 }
 
-fn same_info(a: &ServiceInfo, b: &ServiceInfo) -> bool {
-    a.get_fullname() == b.get_fullname()
-        && a.get_port() == b.get_port()
-        && a.get_addresses() == b.get_addresses()
-        && a.get_properties()
-            .iter()
-            .map(|p| (p.key(), p.val()))
-            .eq(b.get_properties().iter().map(|p| (p.key(), p.val())))
+fn fingerprint(fullname: &str, port: u16, ips: &[IpAddr], properties: &[(String, String)]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (fullname, port, ips, properties).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// go-micro's ids are `<name>-<uuid>`: a UUID makes the name unique.

@@ -53,7 +53,9 @@ pub fn read(message: &Message) -> Vec<Sighting> {
     let mut last_srv: HashMap<Name, Name> = HashMap::new();
 
     for record in message.answers.iter().chain(message.additionals.iter()) {
-        if record.dns_class != DNSClass::IN {
+        // Standard DNS-SD names (`_x._tcp`) belong to mdns-sd's side: asking
+        // about them here would flood DNS-SD responders with questions.
+        if record.dns_class != DNSClass::IN || is_dnssd_name(&record.name) {
             continue;
         }
         let name = &record.name;
@@ -154,6 +156,12 @@ pub fn read(message: &Message) -> Vec<Sighting> {
     sightings
 }
 
+/// Whether a name has a `_tcp`/`_udp` label, as DNS-SD names do and go-micro's never.
+fn is_dnssd_name(name: &Name) -> bool {
+    name.iter()
+        .any(|label| label.eq_ignore_ascii_case(b"_tcp") || label.eq_ignore_ascii_case(b"_udp"))
+}
+
 /// IPv4 first, as go-micro prefers it.
 fn preferred(ips: &[IpAddr]) -> Option<IpAddr> {
     ips.iter()
@@ -240,6 +248,16 @@ mod tests {
         entry.addresses.clear();
         let sightings = parse(&gomicro_records::announcement(entry.answer_records(120)).unwrap());
         assert!(matches!(&sightings[..], [Sighting::Unresolved(_)]));
+    }
+
+    #[test]
+    fn leaves_dns_sd_instances_alone() {
+        let mut entry = node_entry("a", "10.0.0.1", 1);
+        entry.pointer = Name::from_ascii("_micro._tcp.local.").unwrap();
+        entry.instance = Name::from_ascii("a._micro._tcp.local.").unwrap();
+        let mut records = entry.answer_records(120);
+        records.retain(|r| r.record_type() == hickory_proto::rr::RecordType::PTR);
+        assert!(parse(&gomicro_records::announcement(records).unwrap()).is_empty());
     }
 
     #[test]

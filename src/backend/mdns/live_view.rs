@@ -2,9 +2,11 @@
 //! dialects, merged by node id; it feeds lookups and watchers.
 //!
 //! A node learnt through go-micro's dialect lives until its record TTL runs out
-//! (refreshed by every announcement or answer) or a goodbye arrives; a node
-//! learnt through DNS-SD lives until mdns-sd reports it removed. Either keeps the
-//! node alive; data from go-micro's dialect wins, as it carries endpoints.
+//! (refreshed by every announcement or answer) or a goodbye arrives; that dialect
+//! carries the registry TTL, so for such a node its expiry or goodbye is final,
+//! even if DNS-SD (whose TTLs mdns-sd keeps at 120 s and more) still lists it. A
+//! node learnt through DNS-SD alone lives until mdns-sd reports it removed. Data
+//! from go-micro's dialect wins, as it carries endpoints.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -146,18 +148,21 @@ impl LiveView {
         }
     }
 
-    /// A dialect no longer vouches for the node (goodbye, removal); the node goes
-    /// when neither does.
+    /// A dialect no longer vouches for the node: a go-micro goodbye removes it;
+    /// a DNS-SD removal does unless go-micro's dialect still holds it.
     pub fn forget(&self, key: &NodeKey, source: Source) {
         let mut state = self.lock();
         let Some(node) = state.nodes.get_mut(key) else {
             return;
         };
-        match source {
-            Source::GoMicro => node.gomicro = None,
-            Source::DnsSd => node.dnssd = false,
-        }
-        if node.gomicro.is_none() && !node.dnssd {
+        let gone = match source {
+            Source::GoMicro => true,
+            Source::DnsSd => {
+                node.dnssd = false;
+                node.gomicro.is_none()
+            }
+        };
+        if gone {
             let node = state.nodes.remove(key).expect("present above");
             state.publish(Action::Delete, &key.domain, node.service);
         }
@@ -174,10 +179,7 @@ impl LiveView {
                 continue;
             };
             if lease.expires <= now {
-                node.gomicro = None;
-                if !node.dnssd {
-                    gone.push(key.clone());
-                }
+                gone.push(key.clone());
             } else if lease.requery_at <= now && !lease.requeried {
                 lease.requeried = true;
                 requery.insert((key.domain.clone(), key.service.clone()));
@@ -314,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn both_dialects_must_let_go_and_go_micro_data_wins() {
+    fn go_micro_data_wins_and_its_goodbye_is_final() {
         let view = view();
         let mut rich = svc("a", "1", "10.0.0.1:1");
         rich.endpoints = vec![crate::model::Endpoint {
@@ -334,12 +336,17 @@ mod tests {
             service: "greeter".into(),
             node_id: "a".into(),
         };
+        view.forget(&key, Source::DnsSd);
+        assert_eq!(view.get("greeter", "micro").len(), 1, "go-micro holds it");
+        let plain = || svc("a", "1", "10.0.0.1:1");
+        view.observe("micro", plain(), Source::DnsSd, Duration::ZERO);
         view.forget(&key, Source::GoMicro);
-        assert_eq!(
-            view.get("greeter", "micro").len(),
-            1,
-            "DNS-SD still vouches"
+        assert!(
+            view.get("greeter", "micro").is_empty(),
+            "a goodbye is final"
         );
+        view.observe("micro", plain(), Source::DnsSd, Duration::ZERO);
+        assert_eq!(view.get("greeter", "micro").len(), 1, "DNS-SD alone");
         view.forget(&key, Source::DnsSd);
         assert!(view.get("greeter", "micro").is_empty());
     }

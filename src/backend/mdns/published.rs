@@ -101,6 +101,19 @@ impl PublishedNode {
     }
 }
 
+impl PublishedNode {
+    /// A third of the record TTL, less up to a tenth spread by node id, so that
+    /// nodes registered together are not re-announced in one burst.
+    fn reannounce_interval(&self) -> Duration {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.key.hash(&mut hasher);
+        let third = Duration::from_secs(u64::from(self.ttl / 3).max(1));
+        let spread_ms = (third.as_millis() as u64 / 10).max(1);
+        third - Duration::from_millis(hasher.finish() % spread_ms)
+    }
+}
+
 /// All nodes this process publishes.
 #[derive(Default)]
 pub struct Published {
@@ -178,7 +191,7 @@ impl Published {
                 node.next_announcement = node
                     .expires
                     .is_none()
-                    .then(|| now + Duration::from_secs(u64::from(node.ttl / 3).max(1)));
+                    .then(|| now + node.reannounce_interval());
             }
         }
         due

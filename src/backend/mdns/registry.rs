@@ -111,9 +111,9 @@ impl MdnsRegistry {
             None
         };
         let dnssd = if options.dnssd {
-            let dnssd = DnsSd::start(&chosen, view.clone(), options.max_nodes)?;
-            dnssd.browse(&options.domain);
-            Some(dnssd)
+            // Browsing starts with the first lookup or watch: a process that only
+            // publishes does not pay for it (mdns-sd answers its own browse queries).
+            Some(DnsSd::start(&chosen, view.clone(), options.max_nodes)?)
         } else {
             None
         };

@@ -5,6 +5,7 @@
 //	gomicro-peer get NAME                     GetService (go-micro waits its 100 ms timeout)
 //	gomicro-peer list                         ListServices
 //	gomicro-peer watch NAME COUNT TIMEOUT_MS  prints COUNT watch results (or fewer on timeout)
+//	gomicro-peer bench-get NAME N             times N GetService calls, prints the median in µs
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sort"
 	"strconv"
 	"syscall"
 	"time"
@@ -104,6 +106,19 @@ func main() {
 				return
 			}
 		}
+	case "bench-get":
+		n, _ := strconv.Atoi(os.Args[3])
+		var took []time.Duration
+		for i := 0; i < n; i++ {
+			start := time.Now()
+			services, err := reg.GetService(os.Args[2])
+			if err != nil || len(services) == 0 {
+				fail(fmt.Errorf("GetService: %v (%d services)", err, len(services)))
+			}
+			took = append(took, time.Since(start))
+		}
+		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+		fmt.Println(took[len(took)/2].Microseconds())
 	default:
 		fail(fmt.Errorf("unknown command %q", os.Args[1]))
 	}

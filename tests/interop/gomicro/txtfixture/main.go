@@ -41,6 +41,9 @@ func main() {
 	w.Close()
 	e := hex.EncodeToString(buf.Bytes())
 	fmt.Println(string(b))
-	for len(e) > 255 { fmt.Println(e[:255]); e = e[255:] }
+	for len(e) > 255 {
+		fmt.Println(e[:255])
+		e = e[255:]
+	}
 	fmt.Println(e)
 }
