@@ -56,8 +56,8 @@ func TestBadInputIsAnErrorAndChangesNothing(t *testing.T) {
 		"bad list domain":   second(r.ListServices(microreg.ListDomain("a.b"))),
 		"bad watch domain":  second(r.Watch(microreg.WatchDomain("a.b"))),
 		"unknown backend":   second(microreg.New(microreg.Backend("nope"))),
-		"bad domain":        second(microreg.New(microreg.Domain("a.b"))),
-		"negative timeout":  second(microreg.New(microreg.Timeout(-time.Second))),
+		"bad domain":        second(microreg.New(memory, microreg.Domain("a.b"))),
+		"negative timeout":  second(microreg.New(memory, microreg.Timeout(-time.Second))),
 	}
 	for what, err := range invalid {
 		var e *microreg.Error

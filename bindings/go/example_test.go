@@ -9,7 +9,7 @@ import (
 )
 
 func Example() {
-	r, err := microreg.New() // the in-process memory backend; microreg.Backend("mdns") for the LAN
+	r, err := microreg.New(microreg.Backend("memory")) // in this process; "mdns" (the default) for the LAN
 	if err != nil {
 		panic(err)
 	}

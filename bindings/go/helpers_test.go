@@ -22,9 +22,14 @@ func uniqueName(t testing.TB) string {
 	return fmt.Sprintf("%s-%d-%d", name, os.Getpid(), serial.Add(1))
 }
 
+// memory is the in-process backend every test uses unless it names mdns (the
+// library's default, which opens network sockets).
+var memory = microreg.Backend("memory")
+
+// newRegistry opens a memory-backend registry, closed at the end of the test.
 func newRegistry(t testing.TB, opts ...microreg.Option) *microreg.Registry {
 	t.Helper()
-	r, err := microreg.New(opts...)
+	r, err := microreg.New(append([]microreg.Option{memory}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -20,8 +20,8 @@ type config struct {
 // Option configures New.
 type Option func(*config)
 
-// Backend chooses where registrations live: "memory" (this process, the
-// default), "mdns" (the LAN, no server) or "etcd".
+// Backend chooses where registrations live: "mdns" (the LAN, no server; the
+// library's default, as in go-micro), "memory" (this process) or "etcd".
 func Backend(name string) Option { return func(c *config) { c.Backend = name } }
 
 // Domain is the domain used by calls that name none (default "micro").

@@ -9,7 +9,7 @@ import (
 // into the C call alone (library lookup and JSON, cgo) and the whole Go call,
 // so the Go side's share is visible in one run.
 func BenchmarkGetServiceParts(b *testing.B) {
-	r, err := New()
+	r, err := New(Backend("memory"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,8 +18,8 @@ type Registry struct {
 	wmu      sync.Mutex
 }
 
-// New makes a registry; without options, the in-process memory backend in
-// domain "micro".
+// New makes a registry; without options, the library's defaults (the mdns
+// backend, domain "micro").
 func New(opts ...Option) (*Registry, error) {
 	configJSON, err := encodeOptions(opts)
 	if err != nil {
@@ -34,9 +34,6 @@ func New(opts ...Option) (*Registry, error) {
 		if o != nil {
 			o(&c)
 		}
-	}
-	if c.Backend == "" {
-		c.Backend = "memory"
 	}
 	r := &Registry{handle: handle, backend: c.Backend, watchers: map[*Watcher]struct{}{}}
 	// A safety net only: Close is the way to release a registry.
@@ -176,8 +173,14 @@ func (r *Registry) forget(w *Watcher) {
 	r.wmu.Unlock()
 }
 
-// String names the implementation, as go-micro's registries do.
-func (r *Registry) String() string { return "microreg/" + r.backend }
+// String names the implementation, as go-micro's registries do, with the
+// backend when New named one ("microreg/mdns").
+func (r *Registry) String() string {
+	if r.backend == "" {
+		return "microreg"
+	}
+	return "microreg/" + r.backend
+}
 
 // Version is the version of the linked microreg library.
 func Version() string { return libraryVersion() }

@@ -180,7 +180,7 @@ func TestDomains(t *testing.T) {
 }
 
 func TestRegistrationLivesBeyondTTLUntilClose(t *testing.T) {
-	owner, err := microreg.New()
+	owner, err := microreg.New(memory)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestRegistrationLivesBeyondTTLUntilClose(t *testing.T) {
 }
 
 func TestCloseIsIdempotentAndLaterCallsFail(t *testing.T) {
-	r, err := microreg.New()
+	r, err := microreg.New(memory)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestFinalizerReleasesAForgottenRegistry(t *testing.T) {
 	observer := newRegistry(t, microreg.Cache(false))
 	name := uniqueName(t)
 	func() {
-		r, err := microreg.New()
+		r, err := microreg.New(memory)
 		if err != nil {
 			t.Fatal(err)
 		}

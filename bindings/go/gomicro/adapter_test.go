@@ -24,7 +24,9 @@ func uniqueName(prefix string) string {
 
 func newAdapter(t testing.TB, opts ...registry.Option) *gomicro.Registry {
 	t.Helper()
-	r, err := gomicro.New(opts...)
+	// The memory backend unless the test names another (mdns, the default,
+	// opens network sockets).
+	r, err := gomicro.New(append([]registry.Option{gomicro.With(microreg.Backend("memory"))}, opts...)...)
 	if err != nil {
 		t.Fatalf("gomicro.New: %v", err)
 	}
@@ -131,7 +133,7 @@ func TestAdapterReportsOpeningErrors(t *testing.T) {
 	if !errors.Is(err, microreg.ErrInvalidArgument) {
 		t.Fatalf("Register on a registry that failed to open: %v", err)
 	}
-	if _, err := gomicro.New(registry.Timeout(-time.Second)); !errors.Is(err, microreg.ErrInvalidArgument) {
+	if _, err := gomicro.New(gomicro.With(microreg.Backend("memory")), registry.Timeout(-time.Second)); !errors.Is(err, microreg.ErrInvalidArgument) {
 		t.Fatalf("negative timeout: %v", err)
 	}
 	if _, err := r.GetService("x"); err == nil {
