@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -45,7 +45,15 @@ struct Inner {
     /// lock). A lookup stores its answer only if no change came while it asked
     /// the backend: an answer from before a change would overwrite it for good.
     changes: Mutex<HashMap<(String, String), u64>>,
+    /// node id -> when this cache last applied its own write of that node. A
+    /// watch event seen before that moment is older news than the write and is
+    /// not applied (a late delete must not undo a re-register).
+    own_writes: Mutex<HashMap<String, SystemTime>>,
 }
+
+/// Own-write times are forgotten after this long once many have gathered.
+const OWN_WRITE_MEMORY: Duration = Duration::from_secs(60);
+const OWN_WRITES_BEFORE_PRUNING: usize = 4096;
 
 struct Entry {
     /// Empty means "known not to exist" (only kept while watched).
@@ -84,6 +92,7 @@ impl CachedRegistry {
                 in_flight: Mutex::new(HashMap::new()),
                 last_error: Mutex::new(None),
                 changes: Mutex::new(HashMap::new()),
+                own_writes: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -292,12 +301,39 @@ impl Inner {
     /// A change made through this cache, applied at once so that the caller
     /// reads its own writes (the watch brings the same change again later).
     fn apply_own(&self, domain: &str, action: Action, service: &Service) {
+        {
+            let now = SystemTime::now();
+            let mut own_writes = lock(&self.own_writes);
+            if own_writes.len() >= OWN_WRITES_BEFORE_PRUNING {
+                own_writes.retain(|_, at| {
+                    now.duration_since(*at)
+                        .is_ok_and(|age| age < OWN_WRITE_MEMORY)
+                });
+            }
+            for node in &service.nodes {
+                own_writes.insert(node.id.clone(), now);
+            }
+        }
         self.apply(domain, action, service);
         self.apply(
             WILDCARD_DOMAIN,
             action,
             &with_domain_metadata(service.clone(), domain),
         );
+    }
+
+    /// Drops the nodes of a watch event that this cache has written itself since
+    /// the event happened.
+    fn without_superseded(&self, mut service: Service, happened: SystemTime) -> Service {
+        let own_writes = lock(&self.own_writes);
+        if !own_writes.is_empty() {
+            service.nodes.retain(|node| {
+                own_writes
+                    .get(&node.id)
+                    .is_none_or(|written| *written <= happened)
+            });
+        }
+        service
     }
 
     fn mark_unwatched(&self, domain: &str) {
@@ -354,11 +390,16 @@ async fn keep_domain_watched(
 
 async fn follow(cache: &Weak<Inner>, domain: &str, watcher: &Watcher) {
     while let Ok(Event {
-        action, service, ..
+        action,
+        service,
+        timestamp,
     }) = watcher.next().await
     {
         let Some(inner) = cache.upgrade() else { return };
-        inner.apply(domain, action, &service);
+        let service = inner.without_superseded(service, timestamp);
+        if !service.nodes.is_empty() {
+            inner.apply(domain, action, &service);
+        }
     }
 }
 

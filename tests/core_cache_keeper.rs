@@ -288,3 +288,65 @@ fn memory_config() -> Config {
         ..Config::default()
     }
 }
+
+/// A memory backend whose watch delivers each event 20 ms late, one after the
+/// other, as a slow network would.
+struct SlowWatchBackend(MemoryRegistry);
+
+#[async_trait]
+impl Registry for SlowWatchBackend {
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
+        self.0.register(service, options).await
+    }
+    async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
+        self.0.deregister(service, domain).await
+    }
+    async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
+        self.0.get_service(name, domain).await
+    }
+    async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
+        self.0.list_services(domain).await
+    }
+    async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
+        let prompt = self.0.watch(options).await?;
+        let (late, watcher) = microreg::watch::channel();
+        tokio::spawn(async move {
+            while let Ok(event) = prompt.next().await {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                late.send(event);
+            }
+        });
+        Ok(watcher)
+    }
+    fn name(&self) -> &'static str {
+        "slow-watch"
+    }
+}
+
+#[tokio::test]
+async fn a_late_delete_does_not_undo_a_later_registration() {
+    let cache = CachedRegistry::new(Arc::new(SlowWatchBackend(MemoryRegistry::isolated())));
+    let node = greeter("greeter-churn");
+    cache
+        .register(&node, &RegisterOptions::default())
+        .await
+        .unwrap();
+    cache.get_service("greeter", "micro").await.unwrap(); // cached and watched
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    cache.deregister(&node, "micro").await.unwrap();
+    cache
+        .register(&node, &RegisterOptions::default())
+        .await
+        .unwrap();
+    // The delete arrives 20 ms from now, the create 40 ms from now; look between
+    // and after them.
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let found = cache.get_service("greeter", "micro").await;
+        assert!(
+            found.is_ok_and(|s| s[0].nodes.iter().any(|n| n.id == "greeter-churn")),
+            "a late delete event hid the node registered after it"
+        );
+    }
+}

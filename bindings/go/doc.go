@@ -1,0 +1,18 @@
+// Package microreg is the Go face of microreg, a service registry shared by Rust,
+// C, C++, Python and Go programs. It mirrors go-micro's registry.Registry
+// (Register, Deregister, GetService, ListServices, Watch) and calls the C ABI of
+// the microreg library through cgo; every behaviour (backends, cache, TTL
+// keep-alive, domains) lives in that library, this package only translates.
+//
+// Import it as
+//
+//	import microreg "github.com/microreg/microreg/bindings/go"
+//
+// cgo links the static library that `make go` (cargo build --release) leaves in
+// target/release/libmicroreg.a at the root of the repository; the header comes
+// from include/microreg.h.
+//
+// Threading: a *Registry is safe for concurrent use by many goroutines. No Go
+// code is ever called from a thread of the library: a Watcher is fed by a
+// goroutine that polls the library with a short timeout.
+package microreg

@@ -1,0 +1,3 @@
+module github.com/microreg/microreg/bindings/go
+
+go 1.22

@@ -1,0 +1,30 @@
+# The Go face: bindings/go (package microreg, cgo over the C ABI) and
+# bindings/go/gomicro (go-micro v5 adapter, a module of its own).
+#
+#   make go        build what cgo links (target/release/libmicroreg.a) and fetch
+#                  the Go modules (outside the namespace: it has no network)
+#   make test-go   go vet + go test -race of both modules, inside the namespace
+#   make bench-go  GetService benchmarks, microreg beside go-micro's own mdns
+
+GO ?= go
+GO_MODULES := bindings/go bindings/go/gomicro
+# Inside the namespace the module cache is all there is.
+GO_OFFLINE := env GOPROXY=off
+
+TEST_TARGETS += test-go
+
+.PHONY: go test-go bench-go
+
+go:
+	$(CARGO) build --release --lib
+	for m in $(GO_MODULES); do (cd $$m && $(GO) mod download) || exit 1; done
+
+test-go: go
+	for m in $(GO_MODULES); do \
+		$(ISOLATED) sh -c "cd $$m && $(GO_OFFLINE) $(GO) vet ./... && $(GO_OFFLINE) $(GO) test -race -count=1 ./..." || exit 1; \
+	done
+
+bench-go: go
+	for m in $(GO_MODULES); do \
+		$(ISOLATED) sh -c "cd $$m && $(GO_OFFLINE) $(GO) test -run '^$$' -bench GetService -benchtime 2s ./..." || exit 1; \
+	done
