@@ -62,6 +62,9 @@ pub struct DnsSd {
     host: String,
     view: Arc<LiveView>,
     registered: Mutex<HashMap<NodeKey, Registered>>,
+    /// No registration lapses before this (a lower bound); `None`: none has a
+    /// TTL, so the lapse check has nothing to scan.
+    next_lapse: Mutex<Option<Instant>>,
     /// service type -> when browsing it began.
     browsing: Mutex<HashMap<String, Instant>>,
     /// fullname -> node, to turn mdns-sd's removals into node keys.
@@ -94,6 +97,7 @@ impl DnsSd {
             host,
             view,
             registered: Mutex::new(HashMap::new()),
+            next_lapse: Mutex::new(None),
             browsing: Mutex::new(HashMap::new()),
             resolved: Arc::new(Mutex::new(HashMap::new())),
             max_nodes,
@@ -153,15 +157,22 @@ impl DnsSd {
                 let daemon = &self.daemon;
                 retry_async(|| daemon.register(info.clone())).await?;
             }
+            let expires = ttl.map(|t| Instant::now() + t);
             self.lock_registered().insert(
                 key,
                 Registered {
                     fullname,
                     version: service.version.clone(),
                     fingerprint,
-                    expires: ttl.map(|t| Instant::now() + t),
+                    expires,
                 },
             );
+            // After the insert: a lapse check that clears the bound meanwhile
+            // finds the registration in its scan.
+            if let Some(at) = expires {
+                let mut next = self.next_lapse.lock().unwrap_or_else(|e| e.into_inner());
+                *next = Some(next.map_or(at, |n| n.min(at)));
+            }
             let single = Service {
                 nodes: vec![node.clone()],
                 endpoints: Vec::new(),
@@ -283,6 +294,15 @@ impl DnsSd {
 
     fn withdraw_lapsed(&self) {
         let now = Instant::now();
+        {
+            let mut next = self.next_lapse.lock().unwrap_or_else(|e| e.into_inner());
+            if next.is_none_or(|at| now < at) {
+                return;
+            }
+            // Recomputed below from what stays; a registration made meanwhile
+            // lowers it again.
+            *next = None;
+        }
         let lapsed: Vec<(NodeKey, Registered)> = {
             let mut registered = self.lock_registered();
             let keys: Vec<NodeKey> = registered
@@ -290,6 +310,14 @@ impl DnsSd {
                 .filter(|(_, r)| r.expires.is_some_and(|e| e <= now))
                 .map(|(k, _)| k.clone())
                 .collect();
+            let remaining = registered
+                .values()
+                .filter_map(|r| r.expires.filter(|e| *e > now))
+                .min();
+            if let Some(at) = remaining {
+                let mut next = self.next_lapse.lock().unwrap_or_else(|e| e.into_inner());
+                *next = Some(next.map_or(at, |n| n.min(at)));
+            }
             keys.into_iter()
                 .filter_map(|k| registered.remove(&k).map(|r| (k, r)))
                 .collect()

@@ -30,6 +30,9 @@ const TICK: Duration = Duration::from_millis(200);
 const ASK_AGAIN_AFTER: Duration = Duration::from_secs(1);
 /// Bound on remembered follow-up questions.
 const MAX_ASKED: usize = 4096;
+/// Announcements sent per tick at most (250 a second): nodes registered together
+/// fall due together, and their records are built only as they go out.
+const MAX_ANNOUNCEMENTS_PER_TICK: usize = 50;
 
 /// The dialect's state; shared by its tasks and the registry.
 pub struct GoMicroDialect {
@@ -307,7 +310,10 @@ impl GoMicroDialect {
         }
         let (lapsed, due) = {
             let mut published = self.published();
-            (published.take_lapsed(now), published.due_announcements(now))
+            (
+                published.take_lapsed(now),
+                published.due_announcements(now, MAX_ANNOUNCEMENTS_PER_TICK),
+            )
         };
         for node in lapsed {
             self.view.forget(&node.key, Source::GoMicro);

@@ -51,6 +51,17 @@ struct Lease {
     requeried: bool,
 }
 
+impl Lease {
+    /// When [`LiveView::expire`] next has something to do for this lease.
+    fn next_check(&self) -> Instant {
+        if self.requeried {
+            self.expires
+        } else {
+            self.requery_at.min(self.expires)
+        }
+    }
+}
+
 struct Subscription {
     options: WatchOptions,
     sender: WatchSender,
@@ -58,8 +69,19 @@ struct Subscription {
 
 #[derive(Default)]
 struct ViewState {
-    nodes: HashMap<NodeKey, ViewNode>,
+    /// Boxed: the map keeps spare slots, which then cost a pointer each.
+    nodes: HashMap<NodeKey, Box<ViewNode>>,
     watchers: Vec<Subscription>,
+    /// No lease runs out or falls due for a re-query before this (a lower
+    /// bound, lowered by every new lease), so expiry skips the table until then.
+    next_check: Option<Instant>,
+}
+
+impl ViewState {
+    fn lease_taken(&mut self, lease: &Lease) {
+        let at = lease.next_check();
+        self.next_check = Some(self.next_check.map_or(at, |c| c.min(at)));
+    }
 }
 
 /// The merged, bounded view of the LAN.
@@ -101,7 +123,11 @@ impl LiveView {
             return;
         }
         let now = Instant::now();
+        let lease = (source == Source::GoMicro).then(|| Lease::new(now, ttl));
         let mut state = self.lock();
+        if let Some(lease) = &lease {
+            state.lease_taken(lease);
+        }
         let action = match state.nodes.get_mut(&key) {
             Some(existing) => {
                 let gomicro_live = existing.gomicro.as_ref().is_some_and(|l| l.expires > now);
@@ -109,7 +135,7 @@ impl LiveView {
                 match source {
                     Source::GoMicro => {
                         existing.service = service;
-                        existing.gomicro = Some(Lease::new(now, ttl));
+                        existing.gomicro = lease;
                     }
                     Source::DnsSd => {
                         existing.dnssd = true;
@@ -131,11 +157,11 @@ impl LiveView {
                 }
                 state.nodes.insert(
                     key.clone(),
-                    ViewNode {
+                    Box::new(ViewNode {
                         service,
-                        gomicro: (source == Source::GoMicro).then(|| Lease::new(now, ttl)),
+                        gomicro: lease,
                         dnssd: source == Source::DnsSd,
-                    },
+                    }),
                 );
                 Some(Action::Create)
             }
@@ -174,17 +200,25 @@ impl LiveView {
         let mut state = self.lock();
         let mut gone = Vec::new();
         let mut requery = HashSet::new();
+        if state.next_check.is_none_or(|at| now < at) {
+            return requery;
+        }
+        let mut next_check: Option<Instant> = None;
         for (key, node) in state.nodes.iter_mut() {
             let Some(lease) = node.gomicro.as_mut() else {
                 continue;
             };
             if lease.expires <= now {
                 gone.push(key.clone());
+                continue;
             } else if lease.requery_at <= now && !lease.requeried {
                 lease.requeried = true;
                 requery.insert((key.domain.clone(), key.service.clone()));
             }
+            let at = lease.next_check();
+            next_check = Some(next_check.map_or(at, |c| c.min(at)));
         }
+        state.next_check = next_check;
         for key in gone {
             let node = state.nodes.remove(&key).expect("listed above");
             state.publish(Action::Delete, &key.domain, node.service);
@@ -370,6 +404,23 @@ mod tests {
         );
         view.expire(now + Duration::from_secs(11));
         assert_eq!(view.len(), 0);
+    }
+
+    #[test]
+    fn a_shorter_lease_after_a_long_one_still_expires_on_time() {
+        let view = view();
+        let long = Duration::from_secs(120);
+        view.observe("micro", svc("a", "1", "x:1"), Source::GoMicro, long);
+        let now = Instant::now();
+        assert!(
+            view.expire(now).is_empty(),
+            "nothing due: the table is skipped"
+        );
+        let short = Duration::from_secs(3);
+        view.observe("micro", svc("a", "1", "x:1"), Source::GoMicro, short);
+        view.observe("micro", svc("b", "1", "x:2"), Source::GoMicro, long);
+        view.expire(Instant::now() + Duration::from_secs(4));
+        assert_eq!(view.len(), 1, "a lapsed within its new TTL, b stays");
     }
 
     #[test]

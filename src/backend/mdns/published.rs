@@ -102,6 +102,11 @@ impl PublishedNode {
 }
 
 impl PublishedNode {
+    /// When the timer next has something to do for this node.
+    fn deadline(&self) -> Option<Instant> {
+        earliest(self.expires, self.next_announcement)
+    }
+
     /// A third of the record TTL, less up to a tenth spread by node id, so that
     /// nodes registered together are not re-announced in one burst.
     fn reannounce_interval(&self) -> Duration {
@@ -117,7 +122,12 @@ impl PublishedNode {
 /// All nodes this process publishes.
 #[derive(Default)]
 pub struct Published {
-    nodes: HashMap<NodeKey, PublishedNode>,
+    /// Boxed: a node is several hundred bytes, and a map keeps spare slots (up
+    /// to as many again) that would otherwise each be that large.
+    nodes: HashMap<NodeKey, Box<PublishedNode>>,
+    /// No node lapses or falls due for an announcement before this (a lower
+    /// bound), so the timer skips the table until then; `None`: nothing due.
+    next_deadline: Option<Instant>,
 }
 
 impl Published {
@@ -135,16 +145,17 @@ impl Published {
             Change::New | Change::Changed => Some(now + REPEAT_ANNOUNCEMENT),
             Change::Refreshed => self.nodes[&node.key].next_announcement,
         };
-        self.nodes.insert(node.key.clone(), node);
+        self.next_deadline = earliest(self.next_deadline, node.deadline());
+        self.nodes.insert(node.key.clone(), Box::new(node));
         change
     }
 
     pub fn get(&self, key: &NodeKey) -> Option<&PublishedNode> {
-        self.nodes.get(key)
+        self.nodes.get(key).map(|node| &**node)
     }
 
     pub fn remove(&mut self, key: &NodeKey) -> Option<PublishedNode> {
-        self.nodes.remove(key)
+        self.nodes.remove(key).map(|node| *node)
     }
 
     /// Removes every node of `service` at `version` in `domain`.
@@ -162,38 +173,55 @@ impl Published {
             })
             .map(|(k, _)| k.clone())
             .collect();
-        keys.iter().filter_map(|k| self.nodes.remove(k)).collect()
+        keys.iter().filter_map(|k| self.remove(k)).collect()
     }
 
     pub fn take_all(&mut self) -> Vec<PublishedNode> {
-        self.nodes.drain().map(|(_, n)| n).collect()
+        self.next_deadline = None;
+        self.nodes.drain().map(|(_, n)| *n).collect()
+    }
+
+    /// Whether any node may lapse or fall due for an announcement by `now`.
+    fn anything_due(&self, now: Instant) -> bool {
+        self.next_deadline.is_some_and(|at| at <= now)
     }
 
     /// Nodes whose registration TTL ran out (the keeper did not refresh them).
     pub fn take_lapsed(&mut self, now: Instant) -> Vec<PublishedNode> {
+        if !self.anything_due(now) {
+            return Vec::new();
+        }
         let keys: Vec<NodeKey> = self
             .nodes
             .iter()
             .filter(|(_, n)| n.expires.is_some_and(|e| e <= now))
             .map(|(k, _)| k.clone())
             .collect();
-        keys.iter().filter_map(|k| self.nodes.remove(k)).collect()
+        keys.iter().filter_map(|k| self.remove(k)).collect()
     }
 
-    /// Announcement records of nodes due for one, rescheduling them: a node
-    /// without a registry TTL is re-announced at a third of its record TTL (no
-    /// keeper does it), one with a TTL is refreshed by its keeper's registrations.
-    pub fn due_announcements(&mut self, now: Instant) -> Vec<Vec<Record>> {
+    /// Announcement records of at most `limit` nodes due for one, rescheduling
+    /// them: a node without a registry TTL is re-announced at a third of its
+    /// record TTL (no keeper does it), one with a TTL is refreshed by its
+    /// keeper's registrations. The limit bounds the records built at once (1000
+    /// nodes registered together fall due together); the rest stay due.
+    pub fn due_announcements(&mut self, now: Instant, limit: usize) -> Vec<Vec<Record>> {
+        if !self.anything_due(now) {
+            return Vec::new();
+        }
         let mut due = Vec::new();
+        let mut next_deadline = None;
         for node in self.nodes.values_mut() {
-            if node.next_announcement.is_some_and(|at| at <= now) {
+            if due.len() < limit && node.next_announcement.is_some_and(|at| at <= now) {
                 due.push(node.records.answer_records(node.ttl));
                 node.next_announcement = node
                     .expires
                     .is_none()
                     .then(|| now + node.reannounce_interval());
             }
+            next_deadline = earliest(next_deadline, node.deadline());
         }
+        self.next_deadline = next_deadline;
         due
     }
 
@@ -257,6 +285,13 @@ impl Published {
             answers.push(entry.answer_records(ttl));
         }
         answers
+    }
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -326,6 +361,32 @@ mod tests {
         let later = Instant::now() + Duration::from_secs(3);
         assert_eq!(table.take_lapsed(later).len(), 1);
         assert!(table.is_empty());
+    }
+
+    #[test]
+    fn announcements_fall_due_at_most_limit_at_a_time_and_none_early() {
+        let mut table = Published::default();
+        for id in ["a", "b", "c"] {
+            table.upsert(published(id));
+        }
+        assert!(
+            table.due_announcements(Instant::now(), 10).is_empty(),
+            "the repeat comes a second later"
+        );
+        let later = Instant::now() + REPEAT_ANNOUNCEMENT;
+        assert_eq!(table.due_announcements(later, 2).len(), 2);
+        assert_eq!(
+            table.due_announcements(later, 2).len(),
+            1,
+            "the rest stay due"
+        );
+        assert!(table.due_announcements(later, 2).is_empty());
+        let after_lapse = Instant::now() + Duration::from_secs(3);
+        assert_eq!(
+            table.take_lapsed(after_lapse).len(),
+            3,
+            "lapses still found after the skip-ahead"
+        );
     }
 
     #[test]
