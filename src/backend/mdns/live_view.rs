@@ -131,24 +131,35 @@ impl LiveView {
         let action = match state.nodes.get_mut(&key) {
             Some(existing) => {
                 let gomicro_live = existing.gomicro.as_ref().is_some_and(|l| l.expires > now);
-                let before = existing.service.clone();
-                match source {
+                // Compared before it is replaced: a refresh (the usual case at
+                // idle) neither clones nor reallocates the service.
+                let changed = match source {
                     Source::GoMicro => {
-                        existing.service = service;
                         existing.gomicro = lease;
+                        let changed = existing.service != service;
+                        if changed {
+                            existing.service = service;
+                        }
+                        changed
                     }
                     Source::DnsSd => {
                         existing.dnssd = true;
-                        if !gomicro_live {
-                            let endpoints = std::mem::take(&mut existing.service.endpoints);
-                            existing.service = service;
-                            if existing.service.endpoints.is_empty() {
-                                existing.service.endpoints = endpoints;
+                        if gomicro_live {
+                            false
+                        } else {
+                            let mut merged = service;
+                            if merged.endpoints.is_empty() {
+                                merged.endpoints = existing.service.endpoints.clone();
                             }
+                            let changed = existing.service != merged;
+                            if changed {
+                                existing.service = merged;
+                            }
+                            changed
                         }
                     }
-                }
-                (existing.service != before).then_some(Action::Update)
+                };
+                changed.then_some(Action::Update)
             }
             None => {
                 if state.nodes.len() >= self.max_nodes {
