@@ -5,7 +5,8 @@
 //! Figures: register on A -> create event on B (median), deregister -> delete
 //! (median), 1000 nodes registered at once -> all seen on B, idle CPU and RSS of
 //! both processes holding 1000 nodes, warm `get_service` beside go-micro's
-//! `GetService` (MICROREG_GOMICRO_PEER).
+//! `GetService` (MICROREG_GOMICRO_PEER). The 1000-node and idle figures are
+//! also printed with one dialect at a time (`gomicro` / `dnssd` rows).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -17,7 +18,8 @@ use microreg::{Client, Config, Node, Registry, Service, WatchOptions};
 
 const ROUNDS: usize = 15;
 const MANY: usize = 1000;
-const IDLE_WINDOW: Duration = Duration::from_secs(10);
+/// Long enough to hold one round of re-announcements (a third of the 120 s TTL).
+const IDLE_WINDOW: Duration = Duration::from_secs(40);
 const IDLE_SETTLE: Duration = Duration::from_secs(15);
 const MDNS_SD_TYPE: &str = "_mrbench._tcp.local.";
 
@@ -70,9 +72,9 @@ enum Publisher {
 
 impl Publisher {
     fn new(mode: &str, ip: &str) -> Self {
-        match mode {
-            "microreg" => Publisher::Microreg(Client::new(mdns_config()).unwrap(), ip.to_string()),
-            _ => Publisher::MdnsSd(
+        match mdns_config(mode) {
+            Some(config) => Publisher::Microreg(Client::new(config).unwrap(), ip.to_string()),
+            None => Publisher::MdnsSd(
                 mdns_sd::ServiceDaemon::new().unwrap(),
                 ip.to_string(),
                 HashMap::new(),
@@ -133,20 +135,30 @@ impl Publisher {
     }
 }
 
-fn mdns_config() -> Config {
-    Config {
+/// microreg's configuration for a bench mode (`microreg` speaks both dialects,
+/// `gomicro` and `dnssd` one each); `None` for mdns-sd used directly.
+fn mdns_config(mode: &str) -> Option<Config> {
+    let (gomicro, dnssd) = match mode {
+        "microreg" => (true, true),
+        "gomicro" => (true, false),
+        "dnssd" => (false, true),
+        _ => return None,
+    };
+    Some(Config {
         backend: microreg::BackendKind::Mdns,
+        mdns_gomicro: gomicro,
+        mdns_dnssd: dnssd,
         ..Config::default()
-    }
+    })
 }
 
 /// Prints `e create|delete ID <ns>` for every event; on stdin `get SVC N` times
 /// N warm lookups and prints `g <median µs>`.
 fn observe(mode: &str) {
     println!("ready {}", std::process::id());
-    match mode {
-        "microreg" => {
-            let client = Client::new(mdns_config()).unwrap();
+    match mdns_config(mode) {
+        Some(config) => {
+            let client = Client::new(config).unwrap();
             let watcher = microreg::runtime::block_on(client.watch(&WatchOptions::default()))
                 .unwrap()
                 .unwrap();
@@ -180,7 +192,7 @@ fn observe(mode: &str) {
                 }
             }
         }
-        _ => {
+        None => {
             let daemon = mdns_sd::ServiceDaemon::new().unwrap();
             let events = daemon.browse(MDNS_SD_TYPE).unwrap();
             std::thread::spawn(move || {
@@ -333,12 +345,18 @@ fn orchestrate() {
     assert!(status.success());
     let ticks_per_second = 100.0; // Linux USER_HZ
     println!("mDNS benchmark: 2 hosts (network namespaces on a bridge), {ROUNDS} rounds");
-    for mode in ["microreg", "mdns-sd"] {
+    for mode in ["microreg", "mdns-sd", "gomicro", "dnssd"] {
+        // The one-dialect rows measure only the 1000 nodes and idle figures.
+        let latency_rounds = if mdns_config(mode).is_some() && mode != "microreg" {
+            0
+        } else {
+            ROUNDS
+        };
         let mut publisher = Role::start(1, "serve", mode);
         let observer = Role::start(2, "observe", mode);
         std::thread::sleep(Duration::from_millis(1500));
         let (mut up, mut down) = (Vec::new(), Vec::new());
-        for round in 0..ROUNDS {
+        for round in 0..latency_rounds {
             let id = format!("bench-{round}-{}", uuid::Uuid::new_v4());
             let t0 = publisher.act(&format!("reg bench {id}"));
             if let Some(t1) = observer.event("create", &id, Duration::from_secs(10)) {
@@ -351,16 +369,18 @@ fn orchestrate() {
             }
             std::thread::sleep(Duration::from_millis(300));
         }
-        println!(
-            "{mode:>9}: register -> create event on B: median {} ({} of {ROUNDS} seen)",
-            median_ms(up.clone()),
-            up.len()
-        );
-        println!(
-            "{mode:>9}: deregister -> delete event on B: median {} ({} of {ROUNDS} seen)",
-            median_ms(down.clone()),
-            down.len()
-        );
+        if latency_rounds > 0 {
+            println!(
+                "{mode:>9}: register -> create event on B: median {} ({} of {ROUNDS} seen)",
+                median_ms(up.clone()),
+                up.len()
+            );
+            println!(
+                "{mode:>9}: deregister -> delete event on B: median {} ({} of {ROUNDS} seen)",
+                median_ms(down.clone()),
+                down.len()
+            );
+        }
 
         let t0 = publisher.act(&format!("many many {MANY}"));
         let mut last = None;
