@@ -18,8 +18,8 @@ use microreg::{Client, Config, Node, Registry, Service, WatchOptions};
 
 const ROUNDS: usize = 15;
 const MANY: usize = 1000;
-/// Long enough to hold one round of re-announcements (a third of the 120 s TTL).
-const IDLE_WINDOW: Duration = Duration::from_secs(40);
+/// Long enough to hold one round of re-announcements (half the 120 s TTL).
+const IDLE_WINDOW: Duration = Duration::from_secs(60);
 const IDLE_SETTLE: Duration = Duration::from_secs(15);
 const MDNS_SD_TYPE: &str = "_mrbench._tcp.local.";
 

@@ -107,15 +107,18 @@ impl PublishedNode {
         earliest(self.expires, self.next_announcement)
     }
 
-    /// A third of the record TTL, less up to a tenth spread by node id, so that
-    /// nodes registered together are not re-announced in one burst.
+    /// Half the record TTL, less up to a tenth spread by node id, so that nodes
+    /// registered together are not re-announced in one burst. Half refreshes
+    /// every cache before its 80 % re-query (RFC 6762 §5.2), which still covers
+    /// a lost announcement; each multicast wakes every mDNS socket on the LAN
+    /// (mdns-sd scans its whole cache per packet), so not more often.
     fn reannounce_interval(&self) -> Duration {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         self.key.hash(&mut hasher);
-        let third = Duration::from_secs(u64::from(self.ttl / 3).max(1));
-        let spread_ms = (third.as_millis() as u64 / 10).max(1);
-        third - Duration::from_millis(hasher.finish() % spread_ms)
+        let half = Duration::from_secs(u64::from(self.ttl / 2).max(1));
+        let spread_ms = (half.as_millis() as u64 / 10).max(1);
+        half - Duration::from_millis(hasher.finish() % spread_ms)
     }
 }
 
@@ -201,7 +204,7 @@ impl Published {
     }
 
     /// Announcement records of at most `limit` nodes due for one, rescheduling
-    /// them: a node without a registry TTL is re-announced at a third of its
+    /// them: a node without a registry TTL is re-announced at half its
     /// record TTL (no keeper does it), one with a TTL is refreshed by its
     /// keeper's registrations. The limit bounds the records built at once (1000
     /// nodes registered together fall due together); the rest stay due.
