@@ -111,6 +111,18 @@ impl CachedRegistry {
     /// The cached answer, if it can be trusted now. Never waits, never asks the
     /// backend: `None` means a lookup is needed.
     pub fn cached(&self, name: &str, domain: &str) -> Option<Result<Vec<Service>>> {
+        self.read_cached(name, domain, <[Service]>::to_vec)
+    }
+
+    /// Like [`cached`](Self::cached), but lends the answer to `read` under the
+    /// cache's read lock instead of cloning it, so a face can serialize it
+    /// straight into its output. `read` should be quick: writers wait for it.
+    pub fn read_cached<R>(
+        &self,
+        name: &str,
+        domain: &str,
+        read: impl FnOnce(&[Service]) -> R,
+    ) -> Option<Result<R>> {
         let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get(domain)?.get(name)?;
         if !entry.watched && entry.fetched.elapsed() >= self.inner.ttl {
@@ -119,7 +131,7 @@ impl CachedRegistry {
         Some(if entry.services.is_empty() {
             Err(Error::NotFound)
         } else {
-            Ok(entry.services.clone())
+            Ok(read(&entry.services))
         })
     }
 
