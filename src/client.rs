@@ -131,6 +131,21 @@ impl Client {
         self.cache.as_ref()?.read_cached(name, domain, read)
     }
 
+    /// Like [`read_cached`](Self::read_cached), but lends the answer as JSON (an
+    /// array of go-micro's Service, as `Service::to_json` writes each), which
+    /// the cache serializes once per change rather than once per lookup.
+    pub fn read_cached_json<R>(
+        &self,
+        name: &str,
+        domain: &str,
+        read: impl FnOnce(&str) -> R,
+    ) -> Option<Result<R>> {
+        if let Err(error) = self.check_open() {
+            return Some(Err(error));
+        }
+        self.cache.as_ref()?.read_cached_json(name, domain, read)
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::invalid("the registry handle is closed"));
