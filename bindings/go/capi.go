@@ -57,7 +57,7 @@ static mr_answer mr_get_service(microreg_registry *r, _GoString_ name, const cha
 		a.err = strdup("internal error: out of memory");
 		return a;
 	}
-	memcpy(cname, _GoStringPtr(name), len);
+	if (len > 0) memcpy(cname, _GoStringPtr(name), len); // "" may have no data pointer
 	cname[len] = '\0';
 	a.rc = microreg_registry_get_service(r, cname, options, &a.out);
 	a.err = mr_error(a.rc);
