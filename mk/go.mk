@@ -8,8 +8,12 @@
 
 GO ?= go
 GO_MODULES := bindings/go bindings/go/gomicro
-# Inside the namespace the module cache is all there is.
-GO_OFFLINE := env GOPROXY=off
+# Inside the namespace the module cache is all there is. Go's build cache does
+# not notice a rebuilt C library (`go help cache`), so the library's stamp goes
+# into the cgo flags: a new libmicroreg.a, a new link (recursive `=`: read when
+# the recipe runs, after `go` has built the library).
+GO_LIB_STAMP = $(shell stat -c %Y.%s target/release/libmicroreg.a 2>/dev/null)
+GO_OFFLINE = env GOPROXY=off CGO_CFLAGS='$(shell $(GO) env CGO_CFLAGS) -DMICROREG_LIB_STAMP=$(GO_LIB_STAMP)'
 
 TEST_TARGETS += test-go
 

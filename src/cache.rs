@@ -7,7 +7,7 @@
 //! kept in [`CachedRegistry::status`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -61,6 +61,9 @@ struct Entry {
     fetched: Instant,
     /// Fetched while the domain's watch was live, and kept current by it since.
     watched: bool,
+    /// `services` as go-micro's JSON, made on first demand and dropped by every
+    /// change: the C, Go and Python faces hand lookups out as JSON.
+    json: OnceLock<Box<str>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -111,16 +114,50 @@ impl CachedRegistry {
     /// The cached answer, if it can be trusted now. Never waits, never asks the
     /// backend: `None` means a lookup is needed.
     pub fn cached(&self, name: &str, domain: &str) -> Option<Result<Vec<Service>>> {
+        self.read_cached(name, domain, <[Service]>::to_vec)
+    }
+
+    /// Like [`cached`](Self::cached), but lends the answer to `read` under the
+    /// cache's read lock instead of cloning it, so a face can serialize it
+    /// straight into its output. `read` should be quick: writers wait for it.
+    pub fn read_cached<R>(
+        &self,
+        name: &str,
+        domain: &str,
+        read: impl FnOnce(&[Service]) -> R,
+    ) -> Option<Result<R>> {
         let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
-        let entry = entries.get(domain)?.get(name)?;
-        if !entry.watched && entry.fetched.elapsed() >= self.inner.ttl {
-            return None;
-        }
+        let entry = self.inner.trusted(entries.get(domain)?.get(name)?)?;
         Some(if entry.services.is_empty() {
             Err(Error::NotFound)
         } else {
-            Ok(entry.services.clone())
+            Ok(read(&entry.services))
         })
+    }
+
+    /// Like [`read_cached`](Self::read_cached), but lends the answer as its
+    /// JSON (an array of go-micro's Service), serialized once per change of the
+    /// entry rather than once per lookup.
+    pub fn read_cached_json<R>(
+        &self,
+        name: &str,
+        domain: &str,
+        read: impl FnOnce(&str) -> R,
+    ) -> Option<Result<R>> {
+        let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entry = self.inner.trusted(entries.get(domain)?.get(name)?)?;
+        if entry.services.is_empty() {
+            return Some(Err(Error::NotFound));
+        }
+        let json = match entry.json.get() {
+            Some(json) => json,
+            None => match serde_json::to_string(&entry.services) {
+                // Racing readers may both serialize; one result is kept.
+                Ok(text) => entry.json.get_or_init(|| text.into_boxed_str()),
+                Err(error) => return Some(Err(Error::Internal(format!("JSON output: {error}")))),
+            },
+        };
+        Some(Ok(read(json)))
     }
 
     /// One backend lookup per (domain, name) at a time; later callers share it.
@@ -144,6 +181,12 @@ impl CachedRegistry {
 }
 
 impl Inner {
+    /// The entry, if it can be answered from now (kept current by the watch,
+    /// or younger than the TTL).
+    fn trusted<'a>(&self, entry: &'a Entry) -> Option<&'a Entry> {
+        (entry.watched || entry.fetched.elapsed() < self.ttl).then_some(entry)
+    }
+
     async fn fetch_and_store(self: &Arc<Self>, name: &str, domain: &str) -> Result<Vec<Service>> {
         let watched = self.ensure_watch(domain).await;
         let changes_before = self.change_count(domain, name);
@@ -194,6 +237,7 @@ impl Inner {
                 services,
                 fetched: Instant::now(),
                 watched,
+                json: OnceLock::new(),
             },
         );
     }
@@ -260,6 +304,7 @@ impl Inner {
         else {
             return;
         };
+        entry.json = OnceLock::new();
         let services = &mut entry.services;
         let position = services.iter().position(|s| s.version == change.version);
         match action {

@@ -114,6 +114,38 @@ impl Client {
         }
     }
 
+    /// The warm path of `get_service`, synchronous and without a copy: lends
+    /// the cached answer (one Service per version) to `read` under the cache's
+    /// read lock. `None` when there is no trusted cached answer (cache off, cold
+    /// or expired): then call `get_service`. Not found and a closed client are
+    /// `Some(Err(..))`, as `get_service` would say. `read` should be quick.
+    pub fn read_cached<R>(
+        &self,
+        name: &str,
+        domain: &str,
+        read: impl FnOnce(&[Service]) -> R,
+    ) -> Option<Result<R>> {
+        if let Err(error) = self.check_open() {
+            return Some(Err(error));
+        }
+        self.cache.as_ref()?.read_cached(name, domain, read)
+    }
+
+    /// Like [`read_cached`](Self::read_cached), but lends the answer as JSON (an
+    /// array of go-micro's Service, as `Service::to_json` writes each), which
+    /// the cache serializes once per change rather than once per lookup.
+    pub fn read_cached_json<R>(
+        &self,
+        name: &str,
+        domain: &str,
+        read: impl FnOnce(&str) -> R,
+    ) -> Option<Result<R>> {
+        if let Err(error) = self.check_open() {
+            return Some(Err(error));
+        }
+        self.cache.as_ref()?.read_cached_json(name, domain, read)
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::invalid("the registry handle is closed"));

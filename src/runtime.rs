@@ -2,7 +2,8 @@
 //! keepers, cache watches) and the blocking calls of the C, Python and Go faces.
 
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, Once};
 
 use tokio::runtime::{Builder, Handle, Runtime};
 
@@ -15,7 +16,7 @@ use crate::error::{Error, Result};
 /// the parent's and must not be used in the child (the faces check this).
 pub fn handle() -> Handle {
     static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
-    let pid = std::process::id();
+    let pid = process_id();
     let mut slot = RUNTIME.lock().unwrap_or_else(|e| e.into_inner());
     match *slot {
         Some((owner, runtime)) if owner == pid => runtime.handle().clone(),
@@ -44,4 +45,44 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
         ));
     }
     Ok(handle().block_on(future))
+}
+
+/// This process's id, as `std::process::id()` but without a system call per
+/// use: the faces compare it on every call, to refuse handles made before a
+/// `fork()`. Cached; a `pthread_atfork` child handler clears the cache, so a
+/// child made by fork() (Python's os.fork included) sees its own id. (A child
+/// made by a raw clone() system call that skips the fork handlers and then
+/// calls microreg is not detected.)
+pub fn process_id() -> u32 {
+    static CACHED: AtomicU32 = AtomicU32::new(0);
+    static WATCH_FORKS: Once = Once::new();
+    extern "C" fn forget_in_child() {
+        CACHED.store(0, Ordering::Relaxed);
+    }
+    WATCH_FORKS.call_once(|| {
+        // SAFETY: registers a handler that only stores to an atomic.
+        if unsafe { libc::pthread_atfork(None, None, Some(forget_in_child)) } != 0 {
+            // Not registered: never cache (0 stays "unknown").
+            CACHED.store(u32::MAX, Ordering::Relaxed);
+        }
+    });
+    match CACHED.load(Ordering::Relaxed) {
+        u32::MAX => std::process::id(),
+        0 => {
+            let pid = std::process::id();
+            // Only if still unknown: a concurrent fork handler's reset wins.
+            let _ = CACHED.compare_exchange(0, pid, Ordering::Relaxed, Ordering::Relaxed);
+            pid
+        }
+        pid => pid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn process_id_is_this_process() {
+        assert_eq!(super::process_id(), std::process::id());
+        assert_eq!(super::process_id(), std::process::id());
+    }
 }

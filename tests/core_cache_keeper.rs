@@ -350,3 +350,97 @@ async fn a_late_delete_does_not_undo_a_later_registration() {
         );
     }
 }
+
+#[test]
+fn read_cached_lends_the_warm_answer_that_get_service_would_give() {
+    let backend = Arc::new(ControlledBackend::new(Duration::ZERO));
+    let client = Client::with_backend(backend.clone(), memory_config());
+    let count_nodes = |services: &[Service]| services.iter().map(|s| s.nodes.len()).sum::<usize>();
+    let get = |name: &str| microreg::runtime::block_on(client.get_service(name, "micro")).unwrap();
+
+    // Cold: no answer to lend; the caller must look up.
+    assert!(client
+        .read_cached("greeter", "micro", count_nodes)
+        .is_none());
+    let service = greeter("greeter-a").with_node(Node::new("greeter-b", "10.0.0.2:8080"));
+    microreg::runtime::block_on(client.register(&service, &client.register_options(None)))
+        .unwrap()
+        .unwrap();
+    let answer = get("greeter").unwrap();
+    let lent = client
+        .read_cached("greeter", "micro", <[Service]>::to_vec)
+        .expect("warm after a lookup")
+        .unwrap();
+    assert_eq!(lent, answer);
+    let json = |client: &Client| client.read_cached_json("greeter", "micro", str::to_owned);
+    let expected = serde_json::to_string(&answer).unwrap();
+    assert_eq!(json(&client), Some(Ok(expected.clone())));
+    assert_eq!(json(&client), Some(Ok(expected))); // the kept JSON, same text
+    let lookups = backend.lookups.load(Ordering::SeqCst);
+
+    // Own writes show at once; a known-absent name is NotFound; no backend lookups.
+    microreg::runtime::block_on(client.deregister(&greeter("greeter-a"), "micro"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        client.read_cached("greeter", "micro", count_nodes),
+        Some(Ok(1))
+    );
+    // The kept JSON follows the change.
+    let after: Vec<Service> =
+        serde_json::from_str(&json(&client).expect("still cached").unwrap()).unwrap();
+    assert_eq!(after, get("greeter").unwrap());
+    assert_eq!(after[0].nodes.len(), 1);
+    // A change that arrives by the watch (made behind the client's back) too.
+    microreg::runtime::block_on(
+        backend
+            .inner
+            .register(&greeter("greeter-c"), &RegisterOptions::default()),
+    )
+    .unwrap()
+    .unwrap();
+    microreg::runtime::block_on(eventually(async || {
+        json(&client).is_some_and(|j| j.unwrap().contains("greeter-c"))
+    }))
+    .unwrap();
+    assert_eq!(get("absent"), Err(Error::NotFound));
+    assert_eq!(
+        client.read_cached("absent", "micro", count_nodes),
+        Some(Err(Error::NotFound))
+    );
+    assert_eq!(
+        client.read_cached_json("absent", "micro", str::len),
+        Some(Err(Error::NotFound))
+    );
+    assert_eq!(backend.lookups.load(Ordering::SeqCst), lookups + 1);
+
+    // Another domain is its own entry; a closed client refuses, as get_service does.
+    assert!(client
+        .read_cached("greeter", "other", count_nodes)
+        .is_none());
+    microreg::runtime::block_on(client.close()).unwrap();
+    assert!(matches!(
+        client.read_cached("greeter", "micro", count_nodes),
+        Some(Err(Error::InvalidArgument(_)))
+    ));
+
+    // Without a cache there is never anything to lend.
+    let uncached = Client::with_backend(
+        backend,
+        Config {
+            cache: false,
+            ..memory_config()
+        },
+    );
+    // (Closing the first client deregistered what it kept: greeter-c is left.)
+    let found = microreg::runtime::block_on(uncached.get_service("greeter", "micro"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found[0].nodes[0].id, "greeter-c");
+    assert!(uncached
+        .read_cached("greeter", "micro", count_nodes)
+        .is_none());
+    assert!(uncached
+        .read_cached_json("greeter", "micro", str::len)
+        .is_none());
+}

@@ -4,89 +4,34 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use microreg::{Action, Event, Service};
+use support::hosts::{example, hosts, TestProcess};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 const DIALECTS: [&str; 3] = ["gomicro", "dnssd", "both"];
 
-/// Hosts are shared by the tests of this file, which take turns.
-fn hosts() -> std::sync::MutexGuard<'static, ()> {
-    static UP: OnceLock<()> = OnceLock::new();
-    static TURN: Mutex<()> = Mutex::new(());
-    let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
-    UP.get_or_init(|| {
-        support::require_isolated_network();
-        // Hosts left by an earlier test binary in the same namespace go first.
-        let _ = Command::new(root().join("tests/netns/hosts"))
-            .arg("down")
-            .status();
-        let status = Command::new(root().join("tests/netns/hosts"))
-            .args(["up", "3"])
-            .status()
-            .expect("tests/netns/hosts");
-        assert!(status.success(), "cannot make the test hosts");
-    });
-    turn
-}
+/// examples/mdns_peer on a test host, speaking one dialect (or both).
+struct Peer(TestProcess);
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn peer_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/mdns_peer");
-    assert!(
-        path.exists(),
-        "{} is missing: build it with `cargo build --example mdns_peer`",
-        path.display()
-    );
-    path
-}
-
-struct Peer {
-    child: Child,
-    lines: Receiver<String>,
+fn peer_command(dialect: &str, args: &[&str]) -> Vec<String> {
+    let mut program = vec![
+        example("mdns_peer").display().to_string(),
+        "--dialect".to_string(),
+        dialect.to_string(),
+    ];
+    program.extend(args.iter().map(|a| a.to_string()));
+    program
 }
 
 impl Peer {
     fn start(host: u32, dialect: &str, args: &[&str]) -> Peer {
-        let mut child = Command::new(root().join("tests/netns/hosts"))
-            .args(["exec", &host.to_string()])
-            .arg(peer_binary())
-            .args(["--dialect", dialect])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start mdns_peer");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Peer { child, lines }
+        Peer(TestProcess::start(host, &peer_command(dialect, args)))
     }
 
     fn line(&self, within: Duration) -> String {
-        self.lines
-            .recv_timeout(within)
-            .unwrap_or_else(|_| panic!("no output from the peer within {within:?}"))
+        self.0.line(within)
     }
 
     fn expect_line(&self, wanted: &str) {
@@ -97,15 +42,9 @@ impl Peer {
         serde_json::from_str(&self.line(within)).expect("an event as JSON")
     }
 
-    /// Runs to completion and returns stdout.
+    /// Runs to completion and returns whether it succeeded, and stdout.
     fn output(host: u32, dialect: &str, args: &[&str]) -> (bool, String) {
-        let out = Command::new(root().join("tests/netns/hosts"))
-            .args(["exec", &host.to_string()])
-            .arg(peer_binary())
-            .args(["--dialect", dialect])
-            .args(args)
-            .output()
-            .expect("run mdns_peer");
+        let out = TestProcess::run(host, &peer_command(dialect, args));
         if !out.status.success() {
             eprintln!(
                 "mdns_peer {args:?}: {}",
@@ -119,21 +58,11 @@ impl Peer {
     }
 
     fn kill9(&mut self) {
-        self.child.kill().unwrap(); // SIGKILL: no goodbye
-        let _ = self.child.wait();
+        self.0.kill9();
     }
 
     fn terminate(&mut self) {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.terminate();
     }
 }
 
@@ -300,32 +229,24 @@ fn a_thousand_nodes_from_one_host_are_all_seen_on_another() {
 fn the_cli_registers_lists_and_gets_on_the_default_backend() {
     let _turn = hosts();
     let cli = env!("CARGO_BIN_EXE_microreg");
-    let hosts_script = root().join("tests/netns/hosts");
-    let mut registrar = Command::new(&hosts_script)
-        .args([
-            "exec",
-            "1",
+    let registrar = TestProcess::start(
+        1,
+        &[
             cli,
             "register",
             "cli-greeter",
             "--address",
             "10.77.0.1:8080",
-        ])
-        .args(["--ttl", "3s", "--meta", "zone=a"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("microreg register");
-    let mut first = String::new();
-    BufReader::new(registrar.stdout.as_mut().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+            "--ttl",
+            "3s",
+            "--meta",
+            "zone=a",
+        ],
+    );
+    let first = registrar.line(PATIENCE);
     assert!(first.starts_with("registered cli-greeter"), "{first}");
-    let run = |host: &str, args: &[&str]| {
-        let out = Command::new(&hosts_script)
-            .args(["exec", host, cli, "--json"])
-            .args(args)
-            .output()
-            .unwrap();
+    let run = |host: u32, args: &[&str]| {
+        let out = TestProcess::run(host, &[&[cli, "--json"], args].concat());
         assert!(
             out.status.success(),
             "{}",
@@ -334,13 +255,12 @@ fn the_cli_registers_lists_and_gets_on_the_default_backend() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let got: Service =
-        serde_json::from_str(run("2", &["get", "cli-greeter"]).lines().next().unwrap())
+        serde_json::from_str(run(2, &["get", "cli-greeter"]).lines().next().unwrap())
             .expect("a service as JSON");
     assert_eq!(got.nodes[0].address, "10.77.0.1:8080");
     assert_eq!(got.nodes[0].metadata["zone"], "a");
-    assert!(run("2", &["list"]).contains("cli-greeter"));
-    let _ = registrar.kill();
-    let _ = registrar.wait();
+    assert!(run(2, &["list"]).contains("cli-greeter"));
+    drop(registrar);
 }
 
 #[test]

@@ -6,53 +6,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::sync::{Mutex, OnceLock};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value as Json;
+use support::hosts::{example, hosts, root, TestProcess};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
-fn hosts() -> std::sync::MutexGuard<'static, ()> {
-    static UP: OnceLock<()> = OnceLock::new();
-    static TURN: Mutex<()> = Mutex::new(());
-    let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
-    UP.get_or_init(|| {
-        support::require_isolated_network();
-        // Hosts left by an earlier test binary in the same namespace go first.
-        let _ = Command::new(root().join("tests/netns/hosts"))
-            .arg("down")
-            .status();
-        let status = Command::new(root().join("tests/netns/hosts"))
-            .args(["up", "3"])
-            .status()
-            .expect("tests/netns/hosts");
-        assert!(status.success(), "cannot make the test hosts");
-    });
-    turn
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn microreg_peer() -> String {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples/mdns_peer");
-    assert!(
-        path.exists(),
-        "build it first: cargo build --example mdns_peer"
-    );
-    path.display().to_string()
+    example("mdns_peer").display().to_string()
 }
 
 fn from_env(var: &str) -> String {
@@ -63,36 +26,16 @@ fn gomicro_peer() -> String {
     from_env("MICROREG_GOMICRO_PEER")
 }
 
-/// A program running on a test host, its stdout read line by line.
-struct Proc {
-    child: Child,
-    lines: Receiver<String>,
-}
+/// A peer process whose output lines are expected one by one.
+struct Proc(TestProcess);
 
 impl Proc {
     fn start(host: u32, program: &[String]) -> Proc {
-        let mut child = Command::new(root().join("tests/netns/hosts"))
-            .args(["exec", &host.to_string()])
-            .args(program)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start a peer");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Proc { child, lines }
+        Proc(TestProcess::start(host, program))
     }
 
     fn line(&self) -> String {
-        self.lines
-            .recv_timeout(PATIENCE)
-            .unwrap_or_else(|_| panic!("no output within {PATIENCE:?}"))
+        self.0.line(PATIENCE)
     }
 
     fn expect(&self, wanted: &str) {
@@ -104,12 +47,9 @@ impl Proc {
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
     }
 
+    /// Runs a peer to completion; its stdout is one JSON document.
     fn run(host: u32, program: &[String]) -> Json {
-        let out = Command::new(root().join("tests/netns/hosts"))
-            .args(["exec", &host.to_string()])
-            .args(program)
-            .output()
-            .expect("run a peer");
+        let out = TestProcess::run(host, program);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -120,15 +60,7 @@ impl Proc {
     }
 
     fn terminate(&mut self) {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.terminate();
     }
 }
 
@@ -373,21 +305,9 @@ impl Avahi {
             std::env::var("MICROREG_AVAHI").is_ok(),
             "MICROREG_AVAHI is not set; run `make test-mdns` (it installs avahi)"
         );
-        let mut child = Command::new(root().join("tests/interop/avahi/run"))
-            .arg(host.to_string())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("tests/interop/avahi/run");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let avahi = Avahi(Proc { child, lines });
+        let mut command = Command::new(root().join("tests/interop/avahi/run"));
+        command.arg(host.to_string());
+        let avahi = Avahi(Proc(TestProcess::spawn(command)));
         avahi.0.expect("ready");
         avahi
     }
@@ -396,7 +316,6 @@ impl Avahi {
 impl Drop for Avahi {
     fn drop(&mut self) {
         self.0.terminate();
-        let _ = self.0.child.wait();
     }
 }
 

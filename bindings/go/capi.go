@@ -36,10 +36,33 @@ static int mr_deregister(microreg_registry *r, const char *service, const char *
 	return rc;
 }
 
-static int mr_get_service(microreg_registry *r, const char *name, const char *options, char **out, char **err) {
-	int rc = microreg_registry_get_service(r, name, options, out);
-	*err = mr_error(rc);
-	return rc;
+// A call's status, owned answer and copied message, returned by value: the Go
+// side passes no pointers to its own variables, so nothing of it escapes to the
+// heap on the lookup path.
+typedef struct {
+	int rc;
+	char *out;
+	char *err;
+} mr_answer;
+
+// get_service with the name as a Go string (no NUL of its own): NUL-terminated
+// here, on the C stack when short, instead of in a Go allocation per call.
+static mr_answer mr_get_service(microreg_registry *r, _GoString_ name, const char *options) {
+	mr_answer a = {0, NULL, NULL};
+	size_t len = _GoStringLen(name);
+	char small[256];
+	char *cname = len < sizeof small ? small : malloc(len + 1);
+	if (cname == NULL) {
+		a.rc = MICROREG_ERR_INTERNAL;
+		a.err = strdup("internal error: out of memory");
+		return a;
+	}
+	if (len > 0) memcpy(cname, _GoStringPtr(name), len); // "" may have no data pointer
+	cname[len] = '\0';
+	a.rc = microreg_registry_get_service(r, cname, options, &a.out);
+	a.err = mr_error(a.rc);
+	if (cname != small) free(cname);
+	return a;
 }
 
 static int mr_list_services(microreg_registry *r, const char *options, char **out, char **err) {
@@ -67,15 +90,13 @@ import (
 	"unsafe"
 )
 
-// cstring is s NUL-terminated, in Go memory (valid for the duration of a call).
-// A NUL inside s would silently cut the string short in C, so it is refused.
-func cstring(what, s string) ([]byte, error) {
+// noNUL refuses a string argument with a NUL inside: in C it would silently
+// cut the string short.
+func noNUL(what, s string) error {
 	if strings.IndexByte(s, 0) >= 0 {
-		return nil, invalid("%s contains a NUL byte", what)
+		return invalid("%s contains a NUL byte", what)
 	}
-	b := make([]byte, len(s)+1)
-	copy(b, s)
-	return b, nil
+	return nil
 }
 
 // cbytes is JSON NUL-terminated; nil stays nil (NULL: the library's defaults).
@@ -141,13 +162,13 @@ func cDeregister(r cRegistry, service, options []byte) error {
 	return status(rc, msg)
 }
 
-func cGetService(r cRegistry, name, options []byte, use func([]byte) error) error {
-	var out, msg *C.char
-	rc := C.mr_get_service(r, ptr(name), ptr(options), &out, &msg)
-	if err := status(rc, msg); err != nil {
+// cGetService looks name up; name must hold no NUL byte (see hasNUL).
+func cGetService(r cRegistry, name string, options []byte, use func([]byte) error) error {
+	a := C.mr_get_service(r, name, ptr(options))
+	if err := status(a.rc, a.err); err != nil {
 		return err
 	}
-	return takeJSON(out, use)
+	return takeJSON(a.out, use)
 }
 
 func cListServices(r cRegistry, options []byte, use func([]byte) error) error {

@@ -28,12 +28,11 @@ func BenchmarkGetServiceParts(b *testing.B) {
 	if _, err := r.GetService(name); err != nil { // warms the cache
 		b.Fatal(err)
 	}
-	cname, _ := cstring("name", name)
 	b.Run("c-call", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
 			err := r.use(func(h cRegistry) error {
-				return cGetService(h, cname, nil, func([]byte) error { return nil })
+				return cGetService(h, name, nil, func([]byte) error { return nil })
 			})
 			if err != nil {
 				b.Fatal(err)

@@ -111,8 +111,7 @@ func (r *Registry) Deregister(s *Service, opts ...DeregisterOption) error {
 // GetService returns every version of the named service, one entry per
 // version; an error matching ErrNotFound when no node serves it.
 func (r *Registry) GetService(name string, opts ...GetOption) ([]*Service, error) {
-	cname, err := cstring("service name", name)
-	if err != nil {
+	if err := noNUL("service name", name); err != nil {
 		return nil, err
 	}
 	options, err := encodeOptions(opts)
@@ -121,7 +120,10 @@ func (r *Registry) GetService(name string, opts ...GetOption) ([]*Service, error
 	}
 	var services []*Service
 	err = r.use(func(h cRegistry) error {
-		return cGetService(h, cname, cbytes(options), decodeServicesInto(&services))
+		return cGetService(h, name, cbytes(options), func(answer []byte) (err error) {
+			services, err = decodeServices(answer)
+			return undecodable(err)
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 //! The per-call options of the C API, as JSON objects. Unknown fields are
 //! refused so that a misspelt option is an error, not silently ignored.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -60,10 +61,17 @@ pub(crate) fn register(client: &Client, json: Option<&str>) -> Result<RegisterOp
     Ok(options)
 }
 
-/// The domain named by deregister/get/list options, else the client's.
-pub(crate) fn domain(client: &Client, json: Option<&str>, what: &str) -> Result<String> {
+/// The domain named by deregister/get/list options, else the client's
+/// (borrowed: lookups are hot).
+pub(crate) fn domain<'a>(
+    client: &'a Client,
+    json: Option<&str>,
+    what: &str,
+) -> Result<Cow<'a, str>> {
     let parsed: DomainJson = parse(json, what)?;
-    Ok(parsed.domain.unwrap_or_else(|| client.domain().to_string()))
+    Ok(parsed
+        .domain
+        .map_or(Cow::Borrowed(client.domain()), Cow::Owned))
 }
 
 /// Watch options: every service unless one is named, in the client's domain

@@ -1,5 +1,6 @@
 //! The registry handle: `microreg_registry_*`.
 
+use std::borrow::Cow;
 use std::ffi::{c_char, c_int};
 
 use crate::client::Client;
@@ -33,7 +34,7 @@ unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registr
     let registry = r
         .as_ref()
         .ok_or_else(|| Error::invalid("registry handle is NULL"))?;
-    if registry.pid != std::process::id() {
+    if registry.pid != crate::runtime::process_id() {
         return Err(Error::invalid(
             "registry handle was made before fork(); make a new one in this process",
         ));
@@ -49,7 +50,7 @@ unsafe fn handle_and_domain<'a>(
     r: *const microreg_registry,
     options_json: *const c_char,
     what: &str,
-) -> Result<(&'a microreg_registry, String)> {
+) -> Result<(&'a microreg_registry, Cow<'a, str>)> {
     let registry = handle(r)?;
     let json = strings::optional(options_json, "options_json")?;
     Ok((registry, options::domain(&registry.client, json, what)?))
@@ -102,7 +103,7 @@ pub unsafe extern "C" fn microreg_registry_new(
         };
         let registry = microreg_registry {
             client,
-            pid: std::process::id(),
+            pid: crate::runtime::process_id(),
         };
         *out = Box::into_raw(Box::new(registry));
         Ok(())
@@ -126,7 +127,7 @@ pub unsafe extern "C" fn microreg_registry_free(r: *mut microreg_registry) {
             return;
         }
         let registry = Box::from_raw(r);
-        if registry.pid != std::process::id() {
+        if registry.pid != crate::runtime::process_id() {
             std::mem::forget(registry);
             return;
         }
@@ -210,8 +211,18 @@ pub unsafe extern "C" fn microreg_registry_get_service(
         let (registry, domain) = handle_and_domain(r, options_json, "get_service options")?;
         let name = strings::required(name, "name")?;
         let out = out_param(out_json, "out_json")?;
-        let services = runtime::block_on(registry.client.get_service(name, &domain))??;
-        *out = strings::json_to_c(&services)?;
+        // Warm: the cache's JSON of the answer, copied out; no executor.
+        let json = match registry
+            .client
+            .read_cached_json(name, &domain, strings::str_to_c)
+        {
+            Some(answer) => answer??,
+            None => {
+                let services = runtime::block_on(registry.client.get_service(name, &domain))??;
+                strings::json_to_c(&services)?
+            }
+        };
+        *out = json;
         Ok(())
     })
 }

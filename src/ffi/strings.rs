@@ -1,5 +1,6 @@
 //! Strings across the boundary: checked `const char *` in, owned `char *` out.
 
+use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
 use crate::error::{Error, Result};
@@ -46,15 +47,43 @@ pub(crate) unsafe fn optional<'a>(ptr: *const c_char, what: &str) -> Result<Opti
     })
 }
 
-/// Hands `value` to C as JSON, written straight into the C string's buffer
-/// (lookups are hot: no intermediate `String`, no regrowth for typical answers).
-pub(crate) fn json_to_c(value: &impl serde::Serialize) -> Result<*mut c_char> {
-    let mut buffer = Vec::with_capacity(1024);
-    serde_json::to_writer(&mut buffer, value)
-        .map_err(|e| Error::Internal(format!("JSON output: {e}")))?;
-    buffer.push(0);
-    // serde_json escapes control characters, so the only NUL is ours.
-    CString::from_vec_with_nul(buffer)
+/// Scratch capacity a thread keeps between calls; a larger answer's buffer is
+/// released after use.
+const KEPT_SCRATCH: usize = 64 * 1024;
+
+thread_local! {
+    /// Where this thread serializes: it keeps its capacity, so a lookup's answer
+    /// costs one allocation of its exact size (no growth, no shrinking realloc).
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Hands `value` to C as JSON, a NUL-terminated string the caller releases with
+/// `microreg_string_free`.
+pub(crate) fn json_to_c(value: &(impl serde::Serialize + ?Sized)) -> Result<*mut c_char> {
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        let written = serde_json::to_writer(&mut *scratch, value)
+            .map_err(|e| Error::Internal(format!("JSON output: {e}")));
+        scratch.push(0);
+        // serde_json escapes control characters, so the only NUL is ours.
+        let text = written.and_then(|()| {
+            CString::from_vec_with_nul(scratch.as_slice().to_vec())
+                .map_err(|_| Error::Internal("an output string contains a NUL byte".into()))
+        });
+        if scratch.capacity() > KEPT_SCRATCH {
+            *scratch = Vec::new();
+        }
+        text.map(CString::into_raw)
+    })
+}
+
+/// Hands a copy of `text` (JSON, so without NUL bytes) to C, released with
+/// `microreg_string_free`.
+pub(crate) fn str_to_c(text: &str) -> Result<*mut c_char> {
+    let mut bytes = Vec::with_capacity(text.len() + 1);
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(0);
+    CString::from_vec_with_nul(bytes)
         .map(CString::into_raw)
         .map_err(|_| Error::Internal("an output string contains a NUL byte".into()))
 }

@@ -34,7 +34,7 @@ impl microreg_watcher {
         Box::into_raw(Box::new(microreg_watcher {
             watcher: Arc::new(watcher),
             delivery: None,
-            pid: std::process::id(),
+            pid: crate::runtime::process_id(),
         }))
     }
 
@@ -45,7 +45,7 @@ impl microreg_watcher {
         Box::into_raw(Box::new(microreg_watcher {
             watcher,
             delivery: Some(delivery),
-            pid: std::process::id(),
+            pid: crate::runtime::process_id(),
         }))
     }
 }
@@ -56,7 +56,7 @@ unsafe fn handle<'a>(w: *const microreg_watcher) -> Result<&'a microreg_watcher>
     let watcher = w
         .as_ref()
         .ok_or_else(|| Error::invalid("watcher handle is NULL"))?;
-    if watcher.pid != std::process::id() {
+    if watcher.pid != crate::runtime::process_id() {
         return Err(Error::invalid(
             "watcher was made before fork(); watch again in this process",
         ));
@@ -136,7 +136,7 @@ pub unsafe extern "C" fn microreg_watcher_free(w: *mut microreg_watcher) {
             return;
         }
         let watcher = Box::from_raw(w);
-        if watcher.pid != std::process::id() {
+        if watcher.pid != crate::runtime::process_id() {
             // A child after fork(): the delivery thread and runtime are the parent's.
             std::mem::forget(watcher);
             return;

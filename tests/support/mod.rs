@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code)]
 
+pub mod hosts;
+
 /// Panics unless this process runs in a private network namespace made by
 /// tests/netns/isolated (or a host inside it): every interface must be `lo` or
 /// one of ours, whose names start with "mr". A networked test calls this first,

@@ -1,0 +1,128 @@
+//! Test hosts (tests/netns/hosts) and processes running on them, shared by the
+//! multi-host test files.
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+/// Three test hosts, made once per test binary; the tests of a binary take
+/// turns on them (the guard is the turn).
+pub fn hosts() -> MutexGuard<'static, ()> {
+    static UP: OnceLock<()> = OnceLock::new();
+    static TURN: Mutex<()> = Mutex::new(());
+    let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    UP.get_or_init(|| {
+        super::require_isolated_network();
+        // Hosts left by an earlier test binary in the same namespace go first.
+        let _ = hosts_command().arg("down").status();
+        let status = hosts_command()
+            .args(["up", "3"])
+            .status()
+            .expect("tests/netns/hosts");
+        assert!(status.success(), "cannot make the test hosts");
+    });
+    turn
+}
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// An example binary of this package (built by `cargo build --examples`).
+pub fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build --example {name}`",
+        path.display()
+    );
+    path
+}
+
+fn hosts_command() -> Command {
+    Command::new(root().join("tests/netns/hosts"))
+}
+
+fn on_host<S: AsRef<OsStr>>(host: u32, program: &[S]) -> Command {
+    let mut command = hosts_command();
+    command.args(["exec", &host.to_string()]).args(program);
+    command
+}
+
+/// A test's child process (usually on a test host), its stdout read line by
+/// line. Killed when dropped.
+pub struct TestProcess {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl TestProcess {
+    /// Starts `program` on test host `host`.
+    pub fn start<S: AsRef<OsStr>>(host: u32, program: &[S]) -> TestProcess {
+        Self::spawn(on_host(host, program))
+    }
+
+    /// Starts any command, reading its stdout.
+    pub fn spawn(mut command: Command) -> TestProcess {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        TestProcess { child, lines }
+    }
+
+    /// Runs a program on a host to completion.
+    pub fn run<S: AsRef<OsStr>>(host: u32, program: &[S]) -> Output {
+        on_host(host, program)
+            .output()
+            .expect("run a process on a test host")
+    }
+
+    /// The next line of output; fails the test if none comes `within`.
+    pub fn line(&self, within: Duration) -> String {
+        self.lines
+            .recv_timeout(within)
+            .unwrap_or_else(|_| panic!("no output within {within:?}"))
+    }
+
+    /// SIGKILL: the process gets no chance to say goodbye.
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then wait for the exit.
+    pub fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for TestProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
