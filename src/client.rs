@@ -25,7 +25,8 @@ pub struct Client {
     config: Config,
     registry: Arc<dyn Registry>,
     cache: Option<Arc<CachedRegistry>>,
-    keeper: Keeper,
+    /// Shared so that a drop can finish deregistering in the background.
+    keeper: Arc<Keeper>,
     closed: AtomicBool,
 }
 
@@ -62,7 +63,7 @@ impl Client {
             None => backend,
         };
         Client {
-            keeper: Keeper::new(registry.clone()),
+            keeper: Arc::new(Keeper::new(registry.clone())),
             registry,
             cache,
             config,
@@ -199,7 +200,7 @@ impl Drop for Client {
         // Deregister what we registered. From a plain thread, wait for it, so a
         // process that exits right after still says goodbye; from inside a
         // runtime, that would block the runtime, so let it finish in the background.
-        let keeper = std::mem::replace(&mut self.keeper, Keeper::new(self.registry.clone()));
+        let keeper = self.keeper.clone();
         let shutdown = async move { keeper.shutdown().await };
         if tokio::runtime::Handle::try_current().is_ok() {
             crate::runtime::handle().spawn(shutdown);
