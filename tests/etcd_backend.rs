@@ -696,3 +696,29 @@ async fn a_thousand_nodes_go_in_a_few_transactions_and_refreshes_cost_nothing() 
         Err(Error::NotFound)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_larger_than_the_watch_queue_loses_nothing() {
+    let server = EtcdServer::start();
+    let registry = registry_at(&server.endpoint());
+    let watcher = registry.watch(&WatchOptions::default()).await.unwrap();
+    let count = microreg::watch::WATCH_QUEUE_CAPACITY + 1000;
+    let ids_owned: Vec<String> = (0..count).map(|i| format!("n-{i:05}")).collect();
+    let id_refs: Vec<&str> = ids_owned.iter().map(String::as_str).collect();
+    // Registered while nobody reads the watcher.
+    registry
+        .register(
+            &service("burst", "1", &id_refs),
+            &RegisterOptions::default(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut seen = BTreeSet::new();
+    while seen.len() < count {
+        let event = next_event(&watcher).await;
+        assert_eq!(event.action, Action::Create);
+        seen.insert(event.service.nodes[0].id.clone());
+    }
+    assert_eq!(watcher.dropped_events(), 0);
+}
