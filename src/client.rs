@@ -96,9 +96,13 @@ impl Client {
         }
     }
 
-    /// The backend's last failure while the cache served stale data, if any.
+    /// The backend's last failure while the cache served stale data, or the
+    /// backend's own report that its servers cannot be reached, if any.
     pub fn status(&self) -> Option<Error> {
-        self.cache.as_ref().and_then(|c| c.status())
+        self.cache
+            .as_ref()
+            .and_then(|c| c.status())
+            .or_else(|| self.registry.health())
     }
 
     /// How many nodes this client keeps registered.
@@ -188,6 +192,10 @@ impl Registry for Client {
 
     fn name(&self) -> &'static str {
         self.registry.name()
+    }
+
+    fn health(&self) -> Option<Error> {
+        self.registry.health()
     }
 }
 

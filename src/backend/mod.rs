@@ -23,7 +23,10 @@ pub fn open(config: &Config) -> Result<Arc<dyn Registry>> {
             mdns::MdnsOptions::new(&config.domain, mdns),
         )?)),
         #[cfg(feature = "etcd")]
-        BackendConfig::Etcd(_) => Err(Error::unavailable("the etcd backend is not written yet")),
+        BackendConfig::Etcd(etcd) => Ok(Arc::new(etcd::EtcdRegistry::connect(
+            etcd,
+            config.timeout(),
+        )?)),
         #[allow(unreachable_patterns)] // every backend is built in by default
         other => Err(not_built(other.kind())),
     }
@@ -74,3 +77,4 @@ mod tests {
         assert_eq!(all, BackendKind::ALL.into_iter().all(is_built));
     }
 }
+
