@@ -12,7 +12,7 @@ use std::time::Duration;
 use microreg::runtime::block_on;
 use microreg::{Action, Event, Registry, Watcher, WILDCARD_DOMAIN};
 use serde_json::Value as Json;
-use support::etcd::{
+use support::etcd_peers::{
     cli, client, endpoint, gomicro, greeter, json_doc, json_lines, node_ids, unique, PATIENCE,
 };
 use support::hosts::TestProcess;

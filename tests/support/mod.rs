@@ -1,7 +1,7 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code)]
 
-pub mod etcd;
+pub mod etcd_peers;
 pub mod hosts;
 
 /// Panics unless this process runs in a private network namespace made by

@@ -13,7 +13,7 @@
 //	                                    {"action","service"} (until killed)
 //	deregister NAME ID                  Deregister one node
 //
-// Benchmark subcommands are in bench.go.
+// The benchmark side (bench, bench-registrant) is in bench.go.
 package main
 
 import (

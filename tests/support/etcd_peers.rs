@@ -157,3 +157,115 @@ pub fn node_ids(services: &Json) -> Vec<String> {
     ids.sort();
     ids
 }
+
+/// A 3-member etcd cluster on the test hosts (tests/etcd/cluster): member I on
+/// host I, clients in the surrounding namespace. Stopped and removed on drop.
+pub struct Cluster {
+    dir: std::path::PathBuf,
+}
+
+impl Cluster {
+    /// Starts one member per test host; the caller holds the hosts' turn.
+    pub fn start() -> Cluster {
+        let dir = std::env::temp_dir().join(unique("microreg-etcd-cluster"));
+        let cluster = Cluster { dir };
+        cluster.op(&["start", "3"]);
+        cluster
+    }
+
+    fn op(&self, args: &[&str]) -> String {
+        let out = run(
+            Command::new(super::hosts::root().join("tests/etcd/cluster"))
+                .arg(&self.dir)
+                .args(args),
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Every member's `host:port`.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.op(&["endpoints"])
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The members except `member` (1-based).
+    pub fn endpoints_except(&self, member: u32) -> Vec<String> {
+        let skip = format!("10.77.0.{member}:2379");
+        self.endpoints()
+            .into_iter()
+            .filter(|e| *e != skip)
+            .collect()
+    }
+
+    /// The index of the current leader.
+    pub fn leader(&self) -> u32 {
+        self.op(&["leader"]).parse().expect("leader index")
+    }
+
+    /// kill -9 of member `i`.
+    pub fn kill9(&self, i: u32) {
+        self.op(&["kill", &i.to_string()]);
+    }
+
+    /// Starts member `i` again on its data.
+    pub fn restart(&self, i: u32) {
+        self.op(&["restart", &i.to_string()]);
+    }
+
+    /// kill -9 of every member, then all started again (`wipe`: as a new,
+    /// empty cluster, as after losing every disk).
+    pub fn restart_all(&self, wipe: bool) {
+        let mut args = vec!["restart-all"];
+        if wipe {
+            args.push("--wipe");
+        }
+        self.op(&args);
+    }
+
+    /// Cuts host `i` (its member, and anything else on it) off the bridge.
+    pub fn cut(&self, i: u32) {
+        self.op(&["cut", &i.to_string()]);
+    }
+
+    /// Puts host `i` back on the bridge.
+    pub fn restore(&self, i: u32) {
+        self.op(&["restore", &i.to_string()]);
+    }
+
+    /// The members this namespace has established client connections to.
+    pub fn connected_members(&self) -> Vec<u32> {
+        let out =
+            run(Command::new("ss").args(["-Htn", "state", "established", "( dport = :2379 )"]));
+        let mut members: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|field| {
+                field
+                    .strip_prefix("10.77.0.")?
+                    .strip_suffix(":2379")?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        members.sort();
+        members.dedup();
+        members
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in ["1", "2", "3"] {
+            let _ = Command::new(super::hosts::root().join("tests/etcd/cluster"))
+                .arg(&self.dir)
+                .args(["restore", i])
+                .output();
+        }
+        let _ = Command::new(super::hosts::root().join("tests/etcd/cluster"))
+            .arg(&self.dir)
+            .arg("stop")
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
