@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,6 +64,17 @@ func greeter(name, id, address string) *registry.Service {
 	}
 }
 
+// options: go-micro's etcd registry takes MICRO_REGISTRY_ADDRESS as one
+// address; go-micro's command line splits it at commas first, so do we.
+func options() []registry.Option {
+	opts := []registry.Option{registry.Timeout(5 * time.Second)}
+	if list := os.Getenv("MICRO_REGISTRY_ADDRESS"); list != "" {
+		opts = append(opts, registry.Addrs(strings.Split(list, ",")...))
+		os.Unsetenv("MICRO_REGISTRY_ADDRESS")
+	}
+	return opts
+}
+
 func waitForSignal() {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
@@ -73,7 +85,7 @@ func main() {
 	if len(os.Args) < 2 {
 		usage()
 	}
-	reg := etcd.NewEtcdRegistry(registry.Timeout(5 * time.Second))
+	reg := etcd.NewEtcdRegistry(options()...)
 	args := os.Args[2:]
 	switch os.Args[1] {
 	case "register":
