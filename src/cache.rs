@@ -489,6 +489,10 @@ impl Registry for CachedRegistry {
     fn name(&self) -> &'static str {
         self.inner.backend.name()
     }
+
+    fn health(&self) -> Option<Error> {
+        self.inner.backend.health()
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

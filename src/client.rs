@@ -37,12 +37,7 @@ impl Client {
         let backend: Arc<dyn Registry> = match config.backend {
             BackendKind::Memory => Arc::new(MemoryRegistry::shared()),
             BackendKind::Mdns => Arc::new(MdnsRegistry::new(MdnsOptions::from_config(&config))?),
-            BackendKind::Etcd => {
-                return Err(Error::unavailable(format!(
-                    "the {} backend is not part of this build yet",
-                    config.backend.as_str()
-                )))
-            }
+            BackendKind::Etcd => etcd_backend(&config)?,
         };
         Ok(Self::with_backend(backend, config))
     }
@@ -97,9 +92,13 @@ impl Client {
         }
     }
 
-    /// The backend's last failure while the cache served stale data, if any.
+    /// The backend's last failure while the cache served stale data, or the
+    /// backend's own report that its servers cannot be reached, if any.
     pub fn status(&self) -> Option<Error> {
-        self.cache.as_ref().and_then(|c| c.status())
+        self.cache
+            .as_ref()
+            .and_then(|c| c.status())
+            .or_else(|| self.registry.health())
     }
 
     /// How many nodes this client keeps registered.
@@ -190,6 +189,10 @@ impl Registry for Client {
     fn name(&self) -> &'static str {
         self.registry.name()
     }
+
+    fn health(&self) -> Option<Error> {
+        self.registry.health()
+    }
 }
 
 impl Drop for Client {
@@ -208,4 +211,33 @@ impl Drop for Client {
             crate::runtime::handle().block_on(shutdown);
         }
     }
+}
+
+/// The etcd backend from the shared config: its addresses (go-micro's default
+/// member when none), and ETCD_USERNAME / ETCD_PASSWORD as go-micro reads them.
+#[cfg(feature = "etcd")]
+fn etcd_backend(config: &Config) -> Result<Arc<dyn Registry>> {
+    use crate::backend::etcd::{EtcdConfig, EtcdRegistry};
+    let mut etcd = EtcdConfig::default();
+    if !config.addresses.is_empty() {
+        etcd.addresses = config.addresses.clone();
+    }
+    let user = std::env::var("ETCD_USERNAME")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let password = std::env::var("ETCD_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    if let (Some(user), Some(password)) = (user, password) {
+        etcd.username = Some(user);
+        etcd.password = Some(password);
+    }
+    Ok(Arc::new(EtcdRegistry::connect(&etcd, config.timeout())?))
+}
+
+#[cfg(not(feature = "etcd"))]
+fn etcd_backend(_config: &Config) -> Result<Arc<dyn Registry>> {
+    Err(Error::unavailable(
+        "this build of microreg has no etcd backend (cargo feature \"etcd\" is off)",
+    ))
 }

@@ -175,6 +175,12 @@ pub trait Registry: Send + Sync {
 
     /// The backend's name, e.g. "memory" or "mdns".
     fn name(&self) -> &'static str;
+
+    /// The backend's last failure to reach its servers, while it lasts (e.g.
+    /// etcd unreachable); `None` when healthy or when the backend cannot tell.
+    fn health(&self) -> Option<crate::error::Error> {
+        None
+    }
 }
 
 /// Rejects a domain that is empty, too long, or the wildcard where a concrete

@@ -82,6 +82,23 @@ impl WatchSender {
         }
     }
 
+    /// Resolves once nobody will read further events (the watcher was stopped
+    /// or dropped), so a backend task can end without polling.
+    pub async fn closed(&self) {
+        loop {
+            let stopped = self.shared.stop_signal.notified();
+            tokio::pin!(stopped);
+            stopped.as_mut().enable();
+            if self.is_closed() {
+                return;
+            }
+            tokio::select! {
+                _ = self.events.closed() => return,
+                _ = &mut stopped => {}
+            }
+        }
+    }
+
     /// Whether nobody will read further events.
     pub fn is_closed(&self) -> bool {
         self.shared.stopped.load(Ordering::Acquire) || self.events.is_closed()

@@ -1,8 +1,10 @@
 //! Shared helpers for integration tests.
 #![allow(dead_code)]
 
+pub mod etcd;
 pub mod etcd_peers;
 pub mod hosts;
+pub mod tcp_relay;
 
 /// Panics unless this process runs in a private network namespace made by
 /// tests/netns/isolated (or a host inside it): every interface must be `lo` or

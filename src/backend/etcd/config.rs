@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// The key prefix go-micro's etcd registry uses.
 pub const DEFAULT_PREFIX: &str = "/micro/registry/";
+/// etcd's default limit of operations in one transaction (`--max-txn-ops`).
+pub const DEFAULT_MAX_TXN_OPS: usize = 128;
 /// go-micro's default etcd member.
 pub const DEFAULT_ADDRESS: &str = "127.0.0.1:2379";
 
@@ -32,6 +34,8 @@ pub struct EtcdConfig {
     pub prefix: String,
     /// Time limit to connect to a member, in milliseconds.
     pub dial_timeout_ms: u64,
+    /// Most operations in one transaction: etcd's `--max-txn-ops` (128 by default).
+    pub max_txn_ops: usize,
 }
 
 impl Default for EtcdConfig {
@@ -45,6 +49,7 @@ impl Default for EtcdConfig {
             tls_key: None,
             prefix: DEFAULT_PREFIX.to_string(),
             dial_timeout_ms: 5000,
+            max_txn_ops: DEFAULT_MAX_TXN_OPS,
         }
     }
 }

@@ -1,0 +1,273 @@
+//! The etcd backend's Registry: register, deregister, lookups and watches
+//! over the connection, the leases and the key layout.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::config::EtcdConfig;
+use super::connection::Connection;
+use super::health::Health;
+use super::layout::Layout;
+use super::values::{self, InvalidValues};
+use super::writes::{ttl_seconds, Op, PutError, Writes, Written};
+
+use crate::error::{Error, Result};
+use crate::model::{validate_service_name, Service};
+use crate::registry::{merge_by_version, validate_domain, RegisterOptions, Registry, WatchOptions};
+use crate::watch::Watcher;
+
+/// A registry in an etcd cluster. Cheap to clone; clones share the connection,
+/// the leases and what was written.
+#[derive(Clone)]
+pub struct EtcdRegistry {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(super) conn: Connection,
+    pub(super) layout: Layout,
+    pub(super) max_txn_ops: usize,
+    pub(super) writes: tokio::sync::Mutex<Writes>,
+    pub(super) health: Health,
+    pub(super) invalid: InvalidValues,
+}
+
+impl EtcdRegistry {
+    /// A registry on the cluster `config` names. Checks the configuration
+    /// (addresses, TLS files, credentials given in pairs) but does not wait for
+    /// etcd: the connection is made on first use, and every operation fails
+    /// with a clear [`Error::BackendUnavailable`] within `request_timeout` (plus
+    /// the dial timeout) while etcd cannot be reached or refuses the
+    /// credentials.
+    pub fn connect(config: &EtcdConfig, request_timeout: Duration) -> Result<Self> {
+        if config.max_txn_ops == 0 {
+            return Err(Error::invalid("etcd max_txn_ops must be above zero"));
+        }
+        Ok(EtcdRegistry {
+            shared: Arc::new(Shared {
+                conn: Connection::new(config, request_timeout)?,
+                layout: Layout::new(&config.prefix)?,
+                max_txn_ops: config.max_txn_ops,
+                writes: tokio::sync::Mutex::new(Writes::default()),
+                health: Health::default(),
+                invalid: InvalidValues::default(),
+            }),
+        })
+    }
+
+    /// How many values under the prefix could not be read as a service (and
+    /// were skipped) since this registry was made.
+    pub fn invalid_values(&self) -> u64 {
+        self.shared.invalid.count()
+    }
+
+    /// The etcd lease ids this registry keeps alive, by TTL in seconds.
+    pub async fn leases(&self) -> BTreeMap<i64, i64> {
+        let writes = self.shared.writes.lock().await;
+        writes
+            .leases
+            .iter()
+            .map(|(ttl, slot)| (*ttl, slot.id))
+            .collect()
+    }
+
+    /// The etcd key of a node (where go-micro would put it, in the default domain).
+    pub fn node_key(&self, domain: &str, service: &str, node_id: &str) -> String {
+        self.shared.layout.node_key(domain, service, node_id)
+    }
+}
+
+impl Shared {
+    async fn register(
+        self: &Arc<Self>,
+        service: &Service,
+        options: &RegisterOptions,
+    ) -> Result<()> {
+        service.validate_for_register()?;
+        validate_domain(&options.domain, false)?;
+        let ttl = options.ttl.map(ttl_seconds);
+        let mut writes = self.writes.lock().await;
+        let mut lease = match ttl {
+            Some(ttl) => self.lease_for(&mut writes, ttl).await?,
+            None => 0,
+        };
+        let wanted: Vec<(String, Written)> = service
+            .nodes
+            .iter()
+            .map(|node| {
+                let key = self
+                    .layout
+                    .node_key(&options.domain, &service.name, &node.id);
+                let value = values::encode(service, node);
+                (key, Written { value, ttl })
+            })
+            .filter(|(key, written)| writes.nodes.get(key) != Some(written))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let ops = |lease: i64| {
+            wanted
+                .iter()
+                .map(|(key, written)| Op::Put {
+                    key: key.clone(),
+                    value: written.value.clone(),
+                    lease,
+                })
+                .collect::<Vec<_>>()
+        };
+        match self.put_batched(ops(lease)).await {
+            Ok(()) => {}
+            Err(PutError::Other(error)) => return Err(error),
+            Err(PutError::LeaseGone) => {
+                // Lost before the keepalive stream noticed: replace it (its
+                // other nodes are put again too) and put ours under the new one.
+                let ttl = ttl.expect("only a lease can be gone");
+                lease = self.replace_lease(&mut writes, ttl).await?;
+                match self.put_batched(ops(lease)).await {
+                    Ok(()) => {}
+                    Err(PutError::LeaseGone) => {
+                        return Err(Error::unavailable("etcd dropped a lease just granted"))
+                    }
+                    Err(PutError::Other(error)) => return Err(error),
+                }
+            }
+        }
+        for (key, written) in wanted {
+            let previous = writes.nodes.insert(key.clone(), written);
+            self.move_key(&mut writes, &key, previous.and_then(|w| w.ttl), ttl)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Files `key` under the lease of `to` instead of `from`; a lease left
+    /// without nodes is revoked.
+    async fn move_key(&self, writes: &mut Writes, key: &str, from: Option<i64>, to: Option<i64>) {
+        if from != to {
+            if let Some(from) = from {
+                let empty = writes.leases.get_mut(&from).is_some_and(|slot| {
+                    slot.keys.remove(key);
+                    slot.keys.is_empty()
+                });
+                if empty {
+                    if let Some(slot) = writes.leases.remove(&from) {
+                        self.revoke(slot.id).await;
+                    }
+                }
+            }
+        }
+        if let Some(to) = to {
+            if let Some(slot) = writes.leases.get_mut(&to) {
+                slot.keys.insert(key.to_string());
+            }
+        }
+    }
+
+    async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
+        service.validate_for_deregister()?;
+        validate_domain(domain, false)?;
+        let keys: Vec<String> = if service.nodes.is_empty() {
+            // Every node of this version: find them.
+            let scope = self.layout.scope(domain, Some(&service.name));
+            let (snapshot, _) = self.read_snapshot(&scope).await?;
+            let mut keys = Vec::new();
+            for (key, value) in snapshot {
+                let Ok(key) = String::from_utf8(key) else {
+                    continue;
+                };
+                if value.version() == Some(&service.version) {
+                    keys.push(key);
+                }
+            }
+            keys
+        } else {
+            service
+                .nodes
+                .iter()
+                .map(|node| self.layout.node_key(domain, &service.name, &node.id))
+                .collect()
+        };
+        let mut writes = self.writes.lock().await;
+        let ops = keys
+            .iter()
+            .map(|key| Op::Delete { key: key.clone() })
+            .collect();
+        self.apply_batched(ops).await?;
+        for key in &keys {
+            if let Some(previous) = writes.nodes.remove(key) {
+                self.move_key(&mut writes, key, previous.ttl, None).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// The services of one scope, merged by version, grouped by name.
+    async fn read_services(&self, domain: &str, service: Option<&str>) -> Result<Vec<Service>> {
+        let scope = self.layout.scope(domain, service);
+        let (snapshot, _) = self.read_snapshot(&scope).await?;
+        let mut by_name: BTreeMap<String, Vec<Service>> = BTreeMap::new();
+        let mut entries: Vec<(Vec<u8>, Service)> = snapshot
+            .into_iter()
+            .filter_map(|(key, known)| Some((key, known.into_service()?)))
+            .collect();
+        // Key order, as etcd lists them (and go-micro merges them).
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, service) in entries {
+            by_name
+                .entry(service.name.clone())
+                .or_default()
+                .push(service);
+        }
+        Ok(by_name.into_values().flat_map(merge_by_version).collect())
+    }
+}
+
+#[async_trait]
+impl Registry for EtcdRegistry {
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
+        self.shared.register(service, options).await
+    }
+
+    async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
+        self.shared.deregister(service, domain).await
+    }
+
+    async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
+        validate_service_name(name)?;
+        validate_domain(domain, true)?;
+        let services = self.shared.read_services(domain, Some(name)).await?;
+        if services.is_empty() {
+            return Err(Error::NotFound);
+        }
+        Ok(services)
+    }
+
+    async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
+        validate_domain(domain, true)?;
+        self.shared.read_services(domain, None).await
+    }
+
+    async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
+        validate_domain(&options.domain, true)?;
+        if let Some(name) = &options.service {
+            validate_service_name(name)?;
+        }
+        let scope = self
+            .shared
+            .layout
+            .scope(&options.domain, options.service.as_deref());
+        self.shared.start_watch(scope).await
+    }
+
+    fn name(&self) -> &'static str {
+        "etcd"
+    }
+
+    fn health(&self) -> Option<Error> {
+        self.shared.health.get()
+    }
+}
