@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use microreg::backend::etcd::{EtcdConfig, EtcdRegistry};
 use microreg::{
-    Action, BackendKind, Client, Config, Node, RegisterOptions, Registry, Service, WatchOptions,
+    Action, BackendConfig, Client, Config, Node, RegisterOptions, Registry, Service, WatchOptions,
 };
 
 fn main() {
@@ -51,8 +51,10 @@ fn now_ns() -> u128 {
 
 fn client_config(endpoint: &str) -> Config {
     Config {
-        backend: BackendKind::Etcd,
-        addresses: vec![endpoint.to_string()],
+        backend: BackendConfig::Etcd(EtcdConfig {
+            addresses: vec![endpoint.to_string()],
+            ..EtcdConfig::default()
+        }),
         ..Config::default()
     }
 }

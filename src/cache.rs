@@ -23,8 +23,7 @@ use crate::registry::{
 };
 use crate::watch::Watcher;
 
-/// How long an entry is trusted when no live watch keeps it current (go-micro: 1 min).
-pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
+pub use crate::defaults::DEFAULT_CACHE_TTL;
 
 /// A cache in front of a backend; itself a [`Registry`].
 pub struct CachedRegistry {

@@ -1,8 +1,34 @@
 //! Where registrations live: in this process (memory), on the LAN (mDNS), or in
-//! an etcd cluster.
+//! an etcd cluster. [`open`] builds the one a configuration names.
+
+use std::sync::Arc;
+
+use crate::config::{BackendConfig, Config};
+use crate::error::Result;
+use crate::registry::Registry;
 
 pub mod etcd;
 pub mod mdns;
 pub mod memory;
 
 pub use memory::MemoryRegistry;
+
+/// Builds the backend `config` names. Call it inside the runtime's context:
+/// backends may open sockets and start tasks.
+pub fn open(config: &Config) -> Result<Arc<dyn Registry>> {
+    match &config.backend {
+        BackendConfig::Memory => Ok(Arc::new(MemoryRegistry::shared())),
+        BackendConfig::Mdns(mdns) => Ok(Arc::new(mdns::MdnsRegistry::new(
+            mdns::MdnsOptions::new(&config.domain, mdns),
+        )?)),
+        #[cfg(feature = "etcd")]
+        BackendConfig::Etcd(etcd) => Ok(Arc::new(etcd::EtcdRegistry::connect(
+            etcd,
+            config.timeout(),
+        )?)),
+        #[cfg(not(feature = "etcd"))]
+        BackendConfig::Etcd(_) => Err(crate::error::Error::unavailable(
+            "this build of microreg has no etcd backend (cargo feature \"etcd\" is off)",
+        )),
+    }
+}

@@ -36,13 +36,21 @@ pub fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     let global = &cli.global;
-    let client = Client::new(global.config())?;
+    let config = global.config()?;
+    if let Command::Config = cli.command {
+        // What the flags, the environment and the defaults resolve to, without
+        // opening the backend.
+        println!("{}", config.to_json_redacted());
+        return Ok(());
+    }
+    let client = Client::new(config)?;
     let result = match cli.command {
         Command::List => query::list(&client, global).await,
         Command::Get { name } => query::get(&client, global, &name).await,
         Command::Watch { name } => query::watch(&client, global, name).await,
         Command::Register(args) => register::register(&client, global, args).await,
         Command::Browse { once } => browse::browse(&client, global, once).await,
+        Command::Config => Ok(()),
     };
     client.close().await;
     result

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 /// The key prefix go-micro's etcd registry uses.
 pub const DEFAULT_PREFIX: &str = "/micro/registry/";
 /// etcd's default limit of operations in one transaction (`--max-txn-ops`).
@@ -51,5 +53,30 @@ impl Default for EtcdConfig {
             dial_timeout_ms: 5000,
             max_txn_ops: DEFAULT_MAX_TXN_OPS,
         }
+    }
+}
+
+impl EtcdConfig {
+    /// Checks what the JSON types alone do not.
+    pub fn validate(&self) -> Result<()> {
+        if self.addresses.is_empty() {
+            return Err(Error::invalid(
+                "etcd addresses: name at least one member (host:port)",
+            ));
+        }
+        if let Some(empty) = self.addresses.iter().find(|a| a.trim().is_empty()) {
+            return Err(Error::invalid(format!(
+                "etcd addresses: {empty:?} is not host:port"
+            )));
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(Error::invalid(
+                "etcd tls_cert and tls_key go together: give both or neither",
+            ));
+        }
+        if self.dial_timeout_ms == 0 {
+            return Err(Error::invalid("etcd dial_timeout_ms must be above zero"));
+        }
+        Ok(())
     }
 }

@@ -9,6 +9,7 @@
 //! sockets ([`transport`]), interface choice ([`interfaces`]), counters
 //! ([`counters`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
 
+pub mod config;
 pub mod counters;
 pub mod dnssd;
 pub mod gomicro_dialect;
@@ -23,5 +24,6 @@ pub mod registry;
 pub mod transport;
 pub mod wire;
 
+pub use config::MdnsConfig;
 pub use counters::CounterSnapshot;
 pub use registry::{MdnsOptions, MdnsRegistry};

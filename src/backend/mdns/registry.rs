@@ -8,13 +8,13 @@ use async_trait::async_trait;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use super::config::MdnsConfig;
 use super::counters::{CounterSnapshot, Counters};
 use super::dnssd::DnsSd;
 use super::gomicro_dialect::GoMicroDialect;
 use super::interfaces::{self, NetInterface};
 use super::live_view::LiveView;
 use super::transport::Transport;
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::{validate_service_name, Service};
 use crate::registry::{
@@ -57,13 +57,13 @@ impl Default for MdnsOptions {
 }
 
 impl MdnsOptions {
-    /// The mDNS settings of a client configuration.
-    pub fn from_config(config: &Config) -> Self {
+    /// The options of a registry whose default domain is `domain`.
+    pub fn new(domain: &str, config: &MdnsConfig) -> Self {
         MdnsOptions {
-            domain: config.domain.clone(),
+            domain: domain.to_string(),
             interfaces: config.interfaces.clone(),
-            gomicro: config.mdns_gomicro,
-            dnssd: config.mdns_dnssd,
+            gomicro: config.gomicro,
+            dnssd: config.dnssd,
             max_nodes: DEFAULT_MAX_NODES,
         }
     }
@@ -93,7 +93,7 @@ impl MdnsRegistry {
         validate_domain(&options.domain, false)?;
         if !options.gomicro && !options.dnssd {
             return Err(Error::invalid(
-                "the mDNS backend needs at least one dialect (mdns_gomicro or mdns_dnssd)",
+                "the mdns backend needs at least one dialect: gomicro or dnssd",
             ));
         }
         let chosen = interfaces::select(&options.interfaces)?;
