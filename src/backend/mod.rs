@@ -77,4 +77,3 @@ mod tests {
         assert_eq!(all, BackendKind::ALL.into_iter().all(is_built));
     }
 }
-
