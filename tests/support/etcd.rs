@@ -228,6 +228,17 @@ impl EtcdServer {
         let mut command = Command::new("etcdctl");
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         let endpoint = format!("{scheme}://{}", self.endpoint());
+        // etcdctl refuses a flag that an ETCDCTL_* variable also sets (as
+        // tests/etcd/with-etcd exports for its own server): this one is ours.
+        for variable in [
+            "ETCDCTL_ENDPOINTS",
+            "ETCDCTL_CACERT",
+            "ETCDCTL_CERT",
+            "ETCDCTL_KEY",
+            "ETCDCTL_USER",
+        ] {
+            command.env_remove(variable);
+        }
         command
             .env("ETCDCTL_API", "3")
             .args(["--endpoints", &endpoint, "--dial-timeout", "2s"]);
