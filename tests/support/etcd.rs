@@ -4,7 +4,7 @@
 //! again on the same ports and data (an etcd restart).
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -129,7 +129,7 @@ impl EtcdServer {
     }
 
     fn start_with(tls: bool) -> Self {
-        let data_dir = std::env::temp_dir().join(format!(
+        let data_dir = scratch_dir().join(format!(
             "microreg-etcd-test-{}-{}",
             std::process::id(),
             uuid::Uuid::new_v4()
@@ -199,7 +199,7 @@ impl EtcdServer {
             .spawn()
             .expect("cannot start etcd (Debian's etcd-server: `make etcd-server`)");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if self.ctl(&["endpoint", "health"]).is_ok() {
                 return;
@@ -314,5 +314,16 @@ impl Drop for EtcdServer {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.data_dir);
         let _ = std::fs::remove_dir_all(self.data_dir.with_extension("tls"));
+    }
+}
+
+/// Where test servers keep their data: memory (/dev/shm) when the machine has
+/// it, so a loaded disk's fsync does not stall etcd past a test's timeouts.
+pub fn scratch_dir() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
     }
 }
