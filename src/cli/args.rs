@@ -62,6 +62,13 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Check why services may not be found over mDNS: interfaces, multicast,
+    /// who else is heard on the LAN; then name the likely cause.
+    Doctor {
+        /// How long to listen to the LAN.
+        #[arg(long, value_parser = parse_duration, default_value = "3s")]
+        listen: Duration,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -2,12 +2,14 @@
 
 mod args;
 mod browse;
+mod doctor;
 mod query;
 mod register;
 mod table;
+mod watch;
 
 use clap::Parser;
-use microreg::{Client, Result};
+use microreg::{BackendKind, Client, Error};
 
 use args::{Cli, Command};
 
@@ -27,33 +29,93 @@ pub fn main() -> std::process::ExitCode {
         .expect("cannot start the runtime");
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("microreg: {error}");
+        Err(message) => {
+            eprintln!("microreg: {message}");
             std::process::ExitCode::FAILURE
         }
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
+/// Runs one command; the error is the one line to print.
+async fn run(cli: Cli) -> std::result::Result<(), String> {
     let global = &cli.global;
-    let client = Client::new(global.config())?;
+    if let Command::Doctor { listen } = cli.command {
+        return doctor::doctor(global, listen)
+            .await
+            .map_err(|e| e.to_string());
+    }
+    let client = Client::new(global.config()).map_err(|e| e.to_string())?;
+    let local = process_local(global.backend);
+    // Said before a command that runs until interrupted, after one that ends
+    // (so that a usage error stays one line).
+    let long_running = matches!(
+        cli.command,
+        Command::Watch { .. } | Command::Browse { once: false }
+    );
+    if local && long_running {
+        eprintln!("microreg: {}", local_note(global.backend));
+    }
     let result = match cli.command {
         Command::List => query::list(&client, global).await,
         Command::Get { name } => query::get(&client, global, &name).await,
-        Command::Watch { name } => query::watch(&client, global, name).await,
+        Command::Watch { name } => watch::watch(&client, global, name).await,
         Command::Register(args) => register::register(&client, global, args).await,
         Command::Browse { once } => browse::browse(&client, global, once).await,
+        Command::Doctor { .. } => unreachable!("answered above"),
     };
     client.close().await;
-    result
+    match result {
+        // Not found in a store that only this process can fill says why.
+        Err(error @ Error::NotFound) if local => {
+            Err(format!("{error} ({})", local_note(global.backend)))
+        }
+        Ok(()) if local && !long_running => {
+            eprintln!("microreg: {}", local_note(global.backend));
+            Ok(())
+        }
+        other => other.map_err(|e| e.to_string()),
+    }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn interrupted() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("cannot listen for SIGTERM");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+/// Whether registrations in this backend live inside one process, so that a
+/// command (a process of its own) sees nobody else's.
+fn process_local(backend: BackendKind) -> bool {
+    backend == BackendKind::Memory
+}
+
+fn local_note(backend: BackendKind) -> String {
+    format!(
+        "note: the {} backend keeps registrations inside one process, so this command \
+         sees only its own; use --backend mdns (the LAN) or etcd to see other processes",
+        backend.as_str()
+    )
+}
+
+/// Ctrl-C and SIGTERM, listened for from creation on: a signal that arrives
+/// while the command is busy is kept for the next [`Interrupts::recv`].
+pub struct Interrupts {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    pub fn new() -> Self {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind| signal(kind).expect("cannot listen for signals");
+        Interrupts {
+            interrupt: listen(SignalKind::interrupt()),
+            terminate: listen(SignalKind::terminate()),
+            hangup: listen(SignalKind::hangup()),
+        }
+    }
+
+    /// Resolves on the next Ctrl-C, SIGTERM or SIGHUP.
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+            _ = self.hangup.recv() => {}
+        }
     }
 }

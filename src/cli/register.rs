@@ -16,6 +16,9 @@ pub async fn register(client: &Client, global: &GlobalArgs, args: RegisterArgs) 
         // As given: the wildcard is rejected here, since it is a view, not a home.
         domain: global.domain.clone(),
     };
+    // Listening before the node is announced: a SIGTERM right after the
+    // "registered" line must still deregister, not kill the process.
+    let mut interrupts = super::Interrupts::new();
     client.register(&service, &options).await?;
 
     let node = &service.nodes[0];
@@ -32,7 +35,7 @@ pub async fn register(client: &Client, global: &GlobalArgs, args: RegisterArgs) 
             humantime::format_duration(args.ttl)
         );
     }
-    super::interrupted().await;
+    interrupts.recv().await;
     client.close().await; // deregisters
     if !global.json {
         println!("deregistered {}", node.id);
