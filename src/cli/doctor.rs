@@ -520,16 +520,24 @@ fn diagnose(report: &Report, domain: &str) -> (String, String) {
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
     if report.own_announcement_returned == Some(false) {
-        let route = match &report.multicast_route {
-            Some(route) => format!("multicast to 224.0.0.251 is routed {route}"),
-            None => "there is no route for 224.0.0.0/4 (nor a default route)".into(),
-        };
-        return (
-            format!(
-                "our own announcement did not come back through multicast ({route}; {sent_errors} send error(s)): multicast does not get through on this host"
+        return match &report.multicast_route {
+            Some(route) if sent_errors > 0 => (
+                format!(
+                    "sending to 224.0.0.251 fails ({sent_errors} send error(s), route {route}): something on this host refuses multicast, most likely a firewall"
+                ),
+                "let UDP port 5353 to and from 224.0.0.251 through the firewall (iptables/nft OUTPUT and INPUT, firewalld's mdns service)".into(),
             ),
-            "add a multicast route (ip route add 224.0.0.0/4 dev IFACE), check that a firewall lets UDP 5353 in and out, and that the interface has multicast on".into(),
-        );
+            Some(route) => (
+                format!(
+                    "our own announcement did not come back through multicast (route {route}): incoming multicast is dropped on this host"
+                ),
+                "let UDP port 5353 from 224.0.0.251 in (firewall INPUT rules), and check the interface has multicast on".into(),
+            ),
+            None => (
+                "our own announcement did not come back, and there is no route for 224.0.0.0/4 (nor a default route)".into(),
+                "add a multicast route (ip route add 224.0.0.0/4 dev IFACE) or a default route".into(),
+            ),
+        };
     }
     let others: Vec<&PeerReport> = report.peers.iter().filter(|p| !p.this_host).collect();
     if others.is_empty() {

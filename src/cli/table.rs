@@ -17,14 +17,26 @@ const MIN_COLUMN: usize = 4;
 pub struct Table {
     header: Vec<&'static str>,
     rows: Vec<Vec<String>>,
+    /// Columns that give up width first when the terminal is narrow (long,
+    /// least telling at a glance: node ids, metadata).
+    elastic: Vec<bool>,
 }
 
 impl Table {
     pub fn new(header: Vec<&'static str>) -> Self {
         Table {
+            elastic: vec![false; header.len()],
             header,
             rows: Vec::new(),
         }
+    }
+
+    /// Marks the named columns as the first to narrow.
+    pub fn elastic(mut self, columns: &[&str]) -> Self {
+        for (flag, name) in self.elastic.iter_mut().zip(&self.header) {
+            *flag = columns.contains(name);
+        }
+        self
     }
 
     pub fn push(&mut self, row: Vec<String>) {
@@ -52,7 +64,7 @@ impl Table {
     pub fn lines(&self, width: Option<usize>) -> Vec<String> {
         let natural = self.natural_widths();
         let widths = match width {
-            Some(width) => fit(&natural, width),
+            Some(width) => fit(&natural, &self.elastic, width),
             None => natural,
         };
         let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
@@ -86,34 +98,17 @@ impl Table {
     }
 }
 
-/// Column widths that fit `total` characters with the gaps: the widest
-/// columns give up characters first, so short columns stay whole.
-fn fit(natural: &[usize], total: usize) -> Vec<usize> {
+/// Column widths that fit `total` characters with the gaps: elastic columns
+/// give up characters first, then all; the widest go first, so short columns
+/// stay whole.
+fn fit(natural: &[usize], elastic: &[bool], total: usize) -> Vec<usize> {
+    let gaps = GAP * natural.len().saturating_sub(1);
+    let budget = total.saturating_sub(gaps).max(natural.len());
     let mut widths = natural.to_vec();
-    let gaps = GAP * widths.len().saturating_sub(1);
-    let budget = total.saturating_sub(gaps).max(widths.len());
-    while widths.iter().sum::<usize>() > budget {
-        let widest = *widths.iter().max().expect("a table has columns");
-        // Every column at the floor: squeeze them all, one character at least.
-        let floor = if widest > MIN_COLUMN { MIN_COLUMN } else { 1 };
-        if widest <= floor {
-            break;
-        }
-        let second = widths
-            .iter()
-            .copied()
-            .filter(|w| *w < widest)
-            .max()
-            .unwrap_or(floor)
-            .max(floor);
-        let excess = widths.iter().sum::<usize>() - budget;
-        let at_widest = widths.iter().filter(|w| **w == widest).count();
-        // Lower every widest column together, down to the next width at most.
-        let step = (excess.div_ceil(at_widest)).min(widest - second).max(1);
-        for w in widths.iter_mut().filter(|w| **w == widest) {
-            *w -= step;
-        }
+    if elastic.iter().any(|e| *e) {
+        shrink(&mut widths, budget, |i| elastic[i]);
     }
+    shrink(&mut widths, budget, |_| true);
     // Lowering columns together may overshoot: give the rest back, left first.
     let mut spare = budget.saturating_sub(widths.iter().sum::<usize>());
     for (w, n) in widths.iter_mut().zip(natural) {
@@ -122,6 +117,40 @@ fn fit(natural: &[usize], total: usize) -> Vec<usize> {
         spare -= give;
     }
     widths
+}
+
+/// Lowers the widest of the columns that `may` allows until the widths fit
+/// `budget` or those columns reach their floor.
+fn shrink(widths: &mut [usize], budget: usize, may: impl Fn(usize) -> bool) {
+    let chosen: Vec<usize> = (0..widths.len()).filter(|i| may(*i)).collect();
+    while widths.iter().sum::<usize>() > budget {
+        let Some(widest) = chosen.iter().map(|i| widths[*i]).max() else {
+            return;
+        };
+        // Every column at the floor: squeeze them all, one character at least.
+        let floor = if widest > MIN_COLUMN { MIN_COLUMN } else { 1 };
+        if widest <= floor {
+            return;
+        }
+        let second = chosen
+            .iter()
+            .map(|i| widths[*i])
+            .filter(|w| *w < widest)
+            .max()
+            .unwrap_or(floor)
+            .max(floor);
+        let excess = widths.iter().sum::<usize>() - budget;
+        let at_widest: Vec<usize> = chosen
+            .iter()
+            .copied()
+            .filter(|i| widths[*i] == widest)
+            .collect();
+        // Lower every widest column together, down to the next width at most.
+        let step = excess.div_ceil(at_widest.len()).min(widest - second).max(1);
+        for i in at_widest {
+            widths[i] -= step;
+        }
+    }
 }
 
 /// `text` cut to `width` characters, the last one an ellipsis when cut.
@@ -216,7 +245,8 @@ pub fn services_table(services: &[Service]) -> Table {
 
 /// One row per node: service, version, node id, address, metadata.
 pub fn nodes_table(services: &[Service]) -> Table {
-    let mut table = Table::new(vec!["SERVICE", "VERSION", "NODE", "ADDRESS", "METADATA"]);
+    let mut table = Table::new(vec!["SERVICE", "VERSION", "NODE", "ADDRESS", "METADATA"])
+        .elastic(&["NODE", "METADATA"]);
     for service in sorted(services) {
         for node in &service.nodes {
             table.push(vec![
@@ -253,7 +283,7 @@ mod tests {
 
     #[test]
     fn a_narrow_terminal_cuts_the_widest_columns_with_an_ellipsis() {
-        let mut table = Table::new(vec!["SERVICE", "NODE", "METADATA"]);
+        let mut table = Table::new(vec!["SERVICE", "NODE", "METADATA"]).elastic(&["METADATA"]);
         table.push(vec![
             "greeter".into(),
             "greeter-0123456789abcdef".into(),
@@ -267,8 +297,8 @@ mod tests {
             }
             if width == 40 {
                 assert_eq!(
-                    lines[1], "greeter  greeter-012345…  a=1,b=2,c=3,d…\n",
-                    "short columns stay whole"
+                    lines[1], "greeter  greeter-0123456789abcdef  a=1,…\n",
+                    "the elastic column gives first"
                 );
             }
         }
