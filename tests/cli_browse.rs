@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use microreg::Service;
 use support::hosts::TestProcess;
+use support::Children;
 
 const BIN: &str = env!("CARGO_BIN_EXE_microreg");
 /// A domain of this test's own, so that nothing else on the loopback counts.
@@ -93,18 +94,6 @@ impl Browse {
     }
 }
 
-/// Registrants, killed if the test ends early.
-struct Registrants(Vec<Child>);
-
-impl Drop for Registrants {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 fn register(index: usize, round: usize) -> Child {
     microreg()
         .args([
@@ -137,7 +126,7 @@ fn browse_ends_equal_to_a_fresh_list_after_many_registrants_stop_at_once() {
     support::require_isolated_network();
     let mut browse = Browse::start();
     for round in 0..ROUNDS {
-        let mut registrants = Registrants((0..REGISTRANTS).map(|i| register(i, round)).collect());
+        let mut registrants = Children((0..REGISTRANTS).map(|i| register(i, round)).collect());
         let children = &mut registrants.0;
         let deadline = Instant::now() + Duration::from_secs(30);
         browse.until(deadline, |nodes| nodes.len() >= REGISTRANTS);

@@ -13,6 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use support::Children;
+
 const BIN: &str = env!("CARGO_BIN_EXE_microreg");
 const DOMAIN: &str = "tty";
 
@@ -169,22 +171,11 @@ fn register(name: &str, port: u16, meta: &str) -> Child {
         .unwrap()
 }
 
-struct Registrants(Vec<Child>);
-
-impl Drop for Registrants {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 #[test]
 fn browse_fits_the_terminal_and_gives_it_back() {
     support::require_isolated_network();
     let long = format!("note={}", "x".repeat(200));
-    let _nodes = Registrants(vec![
+    let _nodes = Children(vec![
         register("svc10", 7010, &long),
         register("svc2", 7002, "team=core"),
     ]);
@@ -232,7 +223,7 @@ fn browse_fits_the_terminal_and_gives_it_back() {
 fn once_prints_without_clearing_and_fits() {
     support::require_isolated_network();
     let long = format!("note={}", "y".repeat(200));
-    let _nodes = Registrants(vec![register("svc7", 7007, &long)]);
+    let _nodes = Children(vec![register("svc7", 7007, &long)]);
     // Wait until it is on the LAN, seen by a fresh process.
     let deadline = Instant::now() + Duration::from_secs(20);
     while !String::from_utf8_lossy(

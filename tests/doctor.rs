@@ -27,6 +27,16 @@ fn on_host(host: u32, command: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+fn interface(report: &Value, name: &str) -> Value {
+    report["interfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}: {report}"))
+        .clone()
+}
+
 fn cause(report: &Value) -> String {
     report["likely_cause"].as_str().unwrap().to_string()
 }
@@ -42,13 +52,7 @@ fn doctor_tells_a_working_lan_from_blocked_multicast() {
 
     // Healthy: mr0 used, group joined, our announcement back, host 2 heard.
     let report = doctor(1);
-    let mr0 = report["interfaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["name"] == "mr0")
-        .unwrap()
-        .clone();
+    let mr0 = interface(&report, "mr0");
     assert_eq!(mr0["used"], true, "{report}");
     assert!(mr0["groups_joined"]
         .as_array()
@@ -73,13 +77,7 @@ fn doctor_tells_a_working_lan_from_blocked_multicast() {
     assert!(on_host(3, "ip link set mr0 multicast off"));
     let report = doctor(3);
     assert!(on_host(3, "ip link set mr0 multicast on"));
-    let mr0 = report["interfaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["name"] == "mr0")
-        .unwrap()
-        .clone();
+    let mr0 = interface(&report, "mr0");
     assert_eq!(mr0["used"], false, "{report}");
     assert!(
         mr0["reason"].as_str().unwrap().contains("MULTICAST"),
