@@ -41,3 +41,10 @@ pub use registry::{
 };
 pub use view::ServiceView;
 pub use watch::Watcher;
+
+/// The Rust examples of README.md, compiled and run as doc tests. They use the
+/// LAN (the mdns backend), so they are collected only inside the test network
+/// namespace: `make test-rust` passes `--cfg microreg_isolated` to rustdoc there.
+#[cfg(all(doctest, microreg_isolated))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
