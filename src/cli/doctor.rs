@@ -16,7 +16,7 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use microreg::backend::mdns::interfaces::NetInterface;
 use microreg::backend::mdns::{gomicro_names, gomicro_records, wire, MdnsOptions, MdnsRegistry};
 use microreg::{
-    BackendKind, Error, Node, RegisterOptions, Registry, Result, Service, DEFAULT_DOMAIN,
+    BackendConfig, BackendKind, Config, Error, Node, RegisterOptions, Registry, Result, Service, DEFAULT_DOMAIN,
     WILDCARD_DOMAIN,
 };
 use serde::Serialize;
@@ -71,28 +71,28 @@ struct PeerReport {
     packets: u64,
 }
 
-pub async fn doctor(args: &GlobalArgs, listen: Duration) -> Result<()> {
-    if args.backend != BackendKind::Mdns {
+pub async fn doctor(args: &GlobalArgs, config: Config, listen: Duration) -> Result<()> {
+    let BackendConfig::Mdns(mdns) = &config.backend else {
+        let kind = config.kind();
         return Err(Error::invalid(format!(
             "doctor checks the mdns backend; the {} backend {}",
-            args.backend.as_str(),
-            match args.backend {
+            kind.as_str(),
+            match kind {
                 BackendKind::Memory => {
                     "keeps registrations inside one process: other processes never see them"
                 }
                 _ => "is not checked by doctor",
             }
         )));
-    }
-    let config = args.config();
+    };
     let domain = if args.domain == WILDCARD_DOMAIN {
         DEFAULT_DOMAIN.to_string()
     } else {
         args.domain.clone()
     };
-    let registry = MdnsRegistry::new(MdnsOptions::from_config(&config));
+    let registry = MdnsRegistry::new(MdnsOptions::new(&config.domain, mdns));
     let mut report = Report {
-        interfaces: interface_reports(&config.interfaces, registry.as_ref().ok()),
+        interfaces: interface_reports(&mdns.interfaces, registry.as_ref().ok()),
         backend_error: registry.as_ref().err().map(|e| e.to_string()),
         multicast_route: multicast_route(),
         own_announcement_returned: None,

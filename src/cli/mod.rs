@@ -2,6 +2,7 @@
 
 mod args;
 mod browse;
+#[cfg(feature = "mdns")]
 mod doctor;
 mod query;
 mod register;
@@ -39,13 +40,31 @@ pub fn main() -> std::process::ExitCode {
 /// Runs one command; the error is the one line to print.
 async fn run(cli: Cli) -> std::result::Result<(), String> {
     let global = &cli.global;
-    if let Command::Doctor { listen } = cli.command {
-        return doctor::doctor(global, listen)
-            .await
-            .map_err(|e| e.to_string());
+    let config = global.config().map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Config => {
+            // What the flags, the environment and the defaults resolve to,
+            // without opening the backend.
+            println!("{}", config.to_json_redacted());
+            return Ok(());
+        }
+        #[cfg(feature = "mdns")]
+        Command::Doctor { listen } => {
+            return doctor::doctor(global, config, listen)
+                .await
+                .map_err(|e| e.to_string());
+        }
+        #[cfg(not(feature = "mdns"))]
+        Command::Doctor { .. } => {
+            return Err("doctor checks the mdns backend, which is not part of this build; \
+                 rebuild with --features mdns"
+                .to_string());
+        }
+        _ => {}
     }
-    let client = Client::new(global.config()).map_err(|e| e.to_string())?;
-    let local = process_local(global.backend);
+    let backend = config.kind();
+    let local = process_local(backend);
+    let client = Client::new(config).map_err(|e| e.to_string())?;
     // Said before a command that runs until interrupted, after one that ends
     // (so that a usage error stays one line).
     let long_running = matches!(
@@ -53,7 +72,7 @@ async fn run(cli: Cli) -> std::result::Result<(), String> {
         Command::Watch { .. } | Command::Browse { once: false }
     );
     if local && long_running {
-        eprintln!("microreg: {}", local_note(global.backend));
+        eprintln!("microreg: {}", local_note(backend));
     }
     let result = match cli.command {
         Command::List => query::list(&client, global).await,
@@ -61,16 +80,16 @@ async fn run(cli: Cli) -> std::result::Result<(), String> {
         Command::Watch { name } => watch::watch(&client, global, name).await,
         Command::Register(args) => register::register(&client, global, args).await,
         Command::Browse { once } => browse::browse(&client, global, once).await,
-        Command::Doctor { .. } => unreachable!("answered above"),
+        Command::Doctor { .. } | Command::Config => unreachable!("answered above"),
     };
     client.close().await;
     match result {
         // Not found in a store that only this process can fill says why.
         Err(error @ Error::NotFound) if local => {
-            Err(format!("{error} ({})", local_note(global.backend)))
+            Err(format!("{error} ({})", local_note(backend)))
         }
         Ok(()) if local && !long_running => {
-            eprintln!("microreg: {}", local_note(global.backend));
+            eprintln!("microreg: {}", local_note(backend));
             Ok(())
         }
         other => other.map_err(|e| e.to_string()),
@@ -118,4 +137,11 @@ impl Interrupts {
             _ = self.hangup.recv() => {}
         }
     }
+}
+
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP; listening starts at this call, not at
+/// the first poll: a command that says "Ctrl-C to deregister" must already mean it.
+fn interrupted() -> impl std::future::Future<Output = ()> {
+    let mut interrupts = Interrupts::new();
+    async move { interrupts.recv().await }
 }
