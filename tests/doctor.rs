@@ -70,6 +70,8 @@ fn doctor_tells_a_working_lan_from_blocked_multicast() {
         .as_array()
         .unwrap()
         .contains(&"micro".into()));
+    let looks_like = peer["looks_like"].as_array().unwrap();
+    assert!(looks_like.contains(&"microreg".into()), "{report}");
     assert!(cause(&report).starts_with("none"), "{report}");
     assert!(report["counters"]["packets_received"].as_u64().unwrap() > 0);
 

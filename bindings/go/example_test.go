@@ -58,7 +58,7 @@ func Example_readme() {
 	if err != nil {
 		log.Fatal(err) // check before deferring Close: r is nil on error
 	}
-	defer r.Close() // idempotent
+	defer r.Close()                                     // idempotent
 	w, err := r.Watch(microreg.WatchService("greeter")) // before Register, so that it sees it
 	if err != nil {
 		log.Fatal(err)

@@ -16,8 +16,8 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use microreg::backend::mdns::interfaces::NetInterface;
 use microreg::backend::mdns::{gomicro_names, gomicro_records, wire, MdnsOptions, MdnsRegistry};
 use microreg::{
-    BackendConfig, BackendKind, Config, Error, Node, RegisterOptions, Registry, Result, Service, DEFAULT_DOMAIN,
-    WILDCARD_DOMAIN,
+    BackendConfig, BackendKind, Config, Error, Node, RegisterOptions, Registry, Result, Service,
+    DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
 use serde::Serialize;
 use socket2::{Domain, Protocol, Socket, Type};
@@ -223,6 +223,9 @@ async fn listen_to_the_lan(
     report.listened_ms = started.elapsed().as_millis() as u64;
     report.own_announcement_returned = listener.as_ref().map(|_| returned);
     // Only peers that answered or announced something (askers say little).
+    for peer in peers.values_mut() {
+        name_registry(peer);
+    }
     report.peers = peers
         .into_values()
         .filter(|p| {
@@ -311,6 +314,19 @@ fn classify(message: &hickory_proto::op::Message, peer: &mut PeerReport) {
         } else if let Some(domain) = gomicro_domain(&name) {
             peer.gomicro_domains.insert(domain);
         }
+    }
+}
+
+/// microreg speaks both dialects (its DNS-SD type for domain `d` is `_d._tcp`);
+/// go-micro speaks only its own.
+fn name_registry(peer: &mut PeerReport) {
+    for domain in &peer.gomicro_domains {
+        let label = if peer.dnssd_types.contains(&format!("_{domain}._tcp")) {
+            "microreg"
+        } else {
+            "go-micro"
+        };
+        peer.looks_like.insert(label.to_string());
     }
 }
 
@@ -665,5 +681,23 @@ mod tests {
         assert_eq!(dnssd_type("_services._dns-sd._udp.local."), None);
         assert_eq!(gomicro_domain("id.greeter.micro."), Some("micro".into()));
         assert_eq!(gomicro_domain("_services.prod."), Some("prod".into()));
+    }
+
+    #[test]
+    fn both_dialects_mean_microreg_one_means_go_micro() {
+        let mut peer = PeerReport {
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            this_host: false,
+            gomicro_domains: BTreeSet::from(["micro".to_string()]),
+            dnssd_types: BTreeSet::new(),
+            looks_like: BTreeSet::new(),
+            packets: 1,
+        };
+        name_registry(&mut peer);
+        assert!(peer.looks_like.contains("go-micro"));
+        peer.dnssd_types.insert("_micro._tcp".into());
+        peer.looks_like.clear();
+        name_registry(&mut peer);
+        assert!(peer.looks_like.contains("microreg"));
     }
 }

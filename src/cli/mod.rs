@@ -56,9 +56,11 @@ async fn run(cli: Cli) -> std::result::Result<(), String> {
         }
         #[cfg(not(feature = "mdns"))]
         Command::Doctor { .. } => {
-            return Err("doctor checks the mdns backend, which is not part of this build; \
+            return Err(
+                "doctor checks the mdns backend, which is not part of this build; \
                  rebuild with --features mdns"
-                .to_string());
+                    .to_string(),
+            );
         }
         _ => {}
     }
@@ -85,9 +87,7 @@ async fn run(cli: Cli) -> std::result::Result<(), String> {
     client.close().await;
     match result {
         // Not found in a store that only this process can fill says why.
-        Err(error @ Error::NotFound) if local => {
-            Err(format!("{error} ({})", local_note(backend)))
-        }
+        Err(error @ Error::NotFound) if local => Err(format!("{error} ({})", local_note(backend))),
         Ok(()) if local && !long_running => {
             eprintln!("microreg: {}", local_note(backend));
             Ok(())
