@@ -6,10 +6,11 @@
 //! seen that event yet, and its older answer would bring back a node the event
 //! removed, for good).
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use microreg::{Client, Registry, Result, ServiceView, WatchOptions, Watcher};
+use microreg::{Client, Error, Registry, Result, ServiceView, WatchOptions, Watcher};
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::args::GlobalArgs;
@@ -60,7 +61,22 @@ async fn follow(client: &Client, domain: &str) -> Result<(Watcher, ServiceView)>
         domain: domain.to_string(),
     };
     let watcher = client.watch(&options).await?;
-    let listing = client.list_services(domain).await?;
+    let mut listing = client.list_services(domain).await?;
+    // A backend whose listing names services without their nodes (as
+    // go-micro's mdns registry does) is asked for each of them.
+    let bare: BTreeSet<String> = listing
+        .iter()
+        .filter(|s| s.nodes.is_empty())
+        .map(|s| s.name.clone())
+        .collect();
+    listing.retain(|s| !bare.contains(&s.name));
+    for name in bare {
+        match client.get_service(&name, domain).await {
+            Ok(services) => listing.extend(services),
+            Err(Error::NotFound) => {}
+            Err(error) => return Err(error),
+        }
+    }
     Ok((watcher, ServiceView::from_services(listing)))
 }
 
