@@ -160,6 +160,16 @@ impl CachedRegistry {
         Some(Ok(read(json)))
     }
 
+    /// Calls `seen` with the id of every node in the cache, any domain.
+    pub fn for_each_node_id(&self, seen: &mut dyn FnMut(&str)) {
+        let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
+        let services = entries.values().flat_map(HashMap::values);
+        services
+            .flat_map(|entry| &entry.services)
+            .flat_map(|service| &service.nodes)
+            .for_each(|node| seen(&node.id));
+    }
+
     /// One backend lookup per (domain, name) at a time; later callers share it.
     async fn lookup(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
         let key = (domain.to_string(), name.to_string());

@@ -29,6 +29,7 @@ pub mod keeper;
 pub mod model;
 pub mod registry;
 pub mod runtime;
+pub mod select;
 pub mod watch;
 
 pub use client::Client;
@@ -38,4 +39,5 @@ pub use model::{Endpoint, Metadata, Node, Service, Value};
 pub use registry::{
     Action, Event, RegisterOptions, Registry, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
+pub use select::{Outcome, SelectOptions, Selected, Strategy};
 pub use watch::Watcher;

@@ -1,0 +1,144 @@
+//! Node selection: the part of go-micro's client that picks the node to call.
+//!
+//! [`Client::select`](crate::Client::select) returns one node of a service,
+//! answered from the watch-fed cache (no backend call while it is warm), so it
+//! follows the registry live: a node deleted by a watch event is never
+//! returned once the event is applied, and a new node enters the rotation.
+//!
+//! - [`options`]: what a selection asks for (strategy, filters, domain).
+//! - [`strategy`]: how one node is picked among the candidates.
+//! - [`marks`]: failures reported with [`Client::mark`](crate::Client::mark)
+//!   and the backoff they cause.
+
+pub mod marks;
+pub mod options;
+mod strategy;
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+use std::sync::RwLock;
+
+use tokio::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::model::{Node, Service};
+
+pub use marks::{Backoff, KnownNodes, Outcome};
+pub use options::{Filter, SelectOptions, Strategy, VersionFilter};
+
+/// The node a selection picked, with the version of the service it serves.
+/// (`Client::select_with` lends the whole service, endpoints included.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selected {
+    pub service: String,
+    pub version: String,
+    pub node: Node,
+}
+
+/// One client's selection state: a round-robin counter per service, and marks.
+#[derive(Debug)]
+pub struct Selector {
+    /// domain -> service -> next ticket.
+    turns: RwLock<HashMap<String, HashMap<String, AtomicUsize>>>,
+    marks: marks::Marks,
+}
+
+impl Default for Selector {
+    fn default() -> Self {
+        Self::new(Backoff::default())
+    }
+}
+
+/// Counters kept before the ones of services no longer selected are dropped.
+const MAX_TURNS: usize = 4096;
+
+impl Selector {
+    /// A selector whose failed nodes back off as `backoff` says.
+    pub fn new(backoff: Backoff) -> Self {
+        Selector {
+            turns: RwLock::new(HashMap::new()),
+            marks: marks::Marks::new(backoff),
+        }
+    }
+
+    /// Picks a node of `services` (the versions of `name` in `domain`).
+    /// `Error::NotFound` when there are none; `Error::NoMatch` with the
+    /// reason when no node passes the filters.
+    pub fn choose<'a>(
+        &self,
+        services: &'a [Service],
+        name: &str,
+        domain: &str,
+        options: &'a SelectOptions,
+    ) -> Result<(&'a Service, &'a Node)> {
+        if services.iter().all(|s| s.nodes.is_empty()) {
+            return Err(Error::NotFound);
+        }
+        let marks = self.marks.view(Instant::now());
+        let chosen = self.with_turn(domain, name, |turn| {
+            strategy::choose(services, options, turn, &marks)
+        });
+        chosen.ok_or_else(|| no_match(services, name, domain, options))
+    }
+
+    /// Records what a call to `node_id` did. `known_nodes`, when given, lists
+    /// the node ids still in the registry (the marks of others are dropped).
+    pub fn mark(
+        &self,
+        node_id: &str,
+        outcome: Outcome,
+        known_nodes: Option<KnownNodes<'_>>,
+    ) -> Result<()> {
+        if node_id.is_empty() {
+            return Err(Error::invalid("node id is empty"));
+        }
+        self.marks
+            .mark(node_id, outcome, Instant::now(), known_nodes);
+        Ok(())
+    }
+
+    /// Forgets every mark and restarts the rotations (go-micro's `Reset`).
+    pub fn reset(&self) {
+        self.marks.clear();
+        write(&self.turns).clear();
+    }
+
+    /// Runs `f` with the service's counter, made on first use.
+    fn with_turn<R>(&self, domain: &str, name: &str, f: impl FnOnce(&AtomicUsize) -> R) -> R {
+        {
+            let turns = self.turns.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(turn) = turns.get(domain).and_then(|names| names.get(name)) {
+                return f(turn);
+            }
+        }
+        let mut turns = write(&self.turns);
+        if turns.values().map(HashMap::len).sum::<usize>() >= MAX_TURNS {
+            // Rotations restart; a bounded map matters more than their phase.
+            turns.clear();
+        }
+        let turn = turns
+            .entry(domain.to_string())
+            .or_default()
+            .entry(name.to_string())
+            .or_insert_with(|| AtomicUsize::new(0));
+        f(turn)
+    }
+}
+
+/// NotFound with its reason: which filters left nothing of what is there.
+fn no_match(services: &[Service], name: &str, domain: &str, options: &SelectOptions) -> Error {
+    let nodes: usize = services.iter().map(|s| s.nodes.len()).sum();
+    let versions: Vec<&str> = services.iter().map(|s| s.version.as_str()).collect();
+    Error::NoMatch(format!(
+        "no node of service {name:?} in domain {domain:?} passes {}; it has {nodes} node{} \
+         at version{} {}",
+        options.describe_filters(),
+        if nodes == 1 { "" } else { "s" },
+        if versions.len() == 1 { "" } else { "s" },
+        versions.join(", "),
+    ))
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}
