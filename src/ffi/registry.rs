@@ -26,11 +26,18 @@ pub struct microreg_registry {
     pid: u32,
 }
 
+impl microreg_registry {
+    /// The client behind the handle.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
 /// Checks a handle argument: not NULL, made in this process.
 ///
 /// # Safety
 /// `r` is NULL or a live handle from `microreg_registry_new`.
-unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registry> {
+pub(crate) unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registry> {
     let registry = r
         .as_ref()
         .ok_or_else(|| Error::invalid("registry handle is NULL"))?;
