@@ -4,6 +4,7 @@ mod args;
 mod browse;
 mod query;
 mod register;
+mod select;
 mod table;
 
 use clap::Parser;
@@ -42,6 +43,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Get { name } => query::get(&client, global, &name).await,
         Command::Watch { name } => query::watch(&client, global, name).await,
         Command::Register(args) => register::register(&client, global, args).await,
+        Command::Select(args) => select::select(&client, global, args).await,
         Command::Browse { once } => browse::browse(&client, global, once).await,
     };
     client.close().await;
