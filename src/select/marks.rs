@@ -169,10 +169,17 @@ impl Marks {
     }
 
     /// A read view for one selection: one lock for every lookup it makes.
-    pub(crate) fn view(&self, now: Instant) -> MarksView<'_> {
+    /// `now` is asked only when some node is marked (the clock costs too).
+    pub(crate) fn view(&self, now: impl FnOnce() -> Instant) -> MarksView<'_> {
+        if self.is_empty() {
+            return MarksView {
+                marks: None,
+                now: None,
+            };
+        }
         MarksView {
-            marks: (!self.is_empty()).then(|| self.marks.read().unwrap_or_else(|e| e.into_inner())),
-            now,
+            marks: Some(self.marks.read().unwrap_or_else(|e| e.into_inner())),
+            now: Some(now()),
         }
     }
 
@@ -185,13 +192,15 @@ impl Marks {
 /// The marks as one selection reads them.
 pub(crate) struct MarksView<'a> {
     marks: Option<std::sync::RwLockReadGuard<'a, HashMap<String, Mark>>>,
-    now: Instant,
+    /// Set whenever `marks` is.
+    now: Option<Instant>,
 }
 
 impl MarksView<'_> {
     /// Whether `node_id` is inside its backoff now.
     pub(crate) fn avoided(&self, node_id: &str) -> bool {
-        self.mark(node_id).is_some_and(|m| m.avoid_until > self.now)
+        self.mark(node_id)
+            .is_some_and(|m| Some(m.avoid_until) > self.now)
     }
 
     /// Consecutive failures of `node_id` since its last success.
@@ -199,10 +208,11 @@ impl MarksView<'_> {
         self.mark(node_id).map_or(0, |m| m.failures)
     }
 
-    /// When `node_id` may be used again (now, if not avoided).
-    pub(crate) fn avoid_until(&self, node_id: &str) -> Instant {
+    /// When `node_id` may be used again (`None`: now, it is not avoided).
+    pub(crate) fn avoid_until(&self, node_id: &str) -> Option<Instant> {
         self.mark(node_id)
-            .map_or(self.now, |m| m.avoid_until.max(self.now))
+            .map(|m| m.avoid_until)
+            .filter(|until| Some(*until) > self.now)
     }
 
     pub(crate) fn any(&self) -> bool {
@@ -241,17 +251,17 @@ mod tests {
         });
         let t0 = Instant::now();
         marks.mark("a", Outcome::Failed, t0, None);
-        assert!(marks.view(t0).avoided("a"));
-        assert!(marks.view(t0 + Duration::from_millis(999)).avoided("a"));
-        assert!(!marks.view(t0 + secs(1)).avoided("a"));
+        assert!(marks.view(|| t0).avoided("a"));
+        assert!(marks.view(|| t0 + Duration::from_millis(999)).avoided("a"));
+        assert!(!marks.view(|| t0 + secs(1)).avoided("a"));
         // A second failure doubles the pause; failures are counted.
         marks.mark("a", Outcome::Failed, t0 + secs(1), None);
-        assert!(marks.view(t0 + secs(2)).avoided("a"));
-        assert!(!marks.view(t0 + secs(3)).avoided("a"));
-        assert_eq!(marks.view(t0 + secs(3)).failures("a"), 2);
+        assert!(marks.view(|| t0 + secs(2)).avoided("a"));
+        assert!(!marks.view(|| t0 + secs(3)).avoided("a"));
+        assert_eq!(marks.view(|| t0 + secs(3)).failures("a"), 2);
         marks.mark("a", Outcome::Ok, t0 + secs(3), None);
         assert!(marks.is_empty());
-        assert_eq!(marks.view(t0).failures("a"), 0);
+        assert_eq!(marks.view(|| t0).failures("a"), 0);
     }
 
     #[test]
@@ -266,8 +276,8 @@ mod tests {
         let registry = |seen: &mut dyn FnMut(&str)| ["a", "c", "d", "e"].into_iter().for_each(seen);
         marks.mark("d", Outcome::Failed, now, Some(&registry));
         assert_eq!(marks.len(), 3);
-        assert!(!marks.view(now).avoided("b"));
-        assert!(marks.view(now).avoided("d"));
+        assert!(!marks.view(|| now).avoided("b"));
+        assert!(marks.view(|| now).avoided("d"));
         // A mark not renewed for ten times the longest backoff is forgotten.
         let later = now + Backoff::default().max * 10;
         marks.mark("e", Outcome::Failed, later, None);
@@ -284,8 +294,8 @@ mod tests {
         }
         assert_eq!(marks.len(), MAX_MARKS);
         // The oldest went first.
-        assert!(!marks.view(now).avoided("n0"));
-        assert!(marks.view(now).avoided(&format!("n{}", MAX_MARKS + 9)));
+        assert!(!marks.view(|| now).avoided("n0"));
+        assert!(marks.view(|| now).avoided(&format!("n{}", MAX_MARKS + 9)));
     }
 
     #[test]

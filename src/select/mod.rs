@@ -74,7 +74,7 @@ impl Selector {
         if services.iter().all(|s| s.nodes.is_empty()) {
             return Err(Error::NotFound);
         }
-        let marks = self.marks.view(Instant::now());
+        let marks = self.marks.view(Instant::now);
         let chosen = self.with_turn(domain, name, |turn| {
             strategy::choose(services, options, turn, &marks)
         });
