@@ -34,3 +34,20 @@ bench-select: c-lib python-venv
 		$(ISOLATED) sh -c "cd $$m && $(GO_OFFLINE) $(GO) test -run '^$$' -bench Select -benchtime 1s ." \
 			| grep -E '^Benchmark' || exit 1; \
 	done
+
+$(SELECT_BUILD)/select_echo_c: examples/select/select_echo.c include/microreg.h $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(C_WARNINGS) -Iinclude $< $(STATIC_LIB) $(C_STATIC_LIBS) -o $@
+
+$(SELECT_BUILD)/select_echo_cpp: examples/select/select_echo.cpp include/microreg.hpp include/microreg.h $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 $(C_WARNINGS) -Iinclude $< $(STATIC_LIB) $(C_STATIC_LIBS) -o $@
+
+# Built outside the namespace (modules, crates); run inside it.
+test-select-hosts: c-lib python-venv
+	$(MAKE) --no-print-directory $(SELECT_BUILD)/select_echo_c $(SELECT_BUILD)/select_echo_cpp
+	$(CARGO) build --release --bin microreg --example select_echo
+	cd bindings/go/gomicro && $(GO) mod download && \
+		$(GO_OFFLINE) $(GO) build -o ../../../$(SELECT_BUILD)/selectecho ./examples/selectecho
+	$(ISOLATED) tests/select/two_hosts.sh $(SELECT_BUILD) $(LIB_DIR)/microreg \
+		$(LIB_DIR)/examples/select_echo $(PY)
