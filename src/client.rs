@@ -192,6 +192,31 @@ impl Client {
         Some(answer?.and_then(|chosen| chosen))
     }
 
+    /// Like [`select_with`](Self::select_with), but lends the chosen node as
+    /// go-micro's Node JSON, which the cache serializes once per change rather
+    /// than once per call (the C, Go faces hand it out).
+    pub fn select_json<R>(
+        &self,
+        name: &str,
+        options: &SelectOptions,
+        read: impl FnOnce(&str) -> R,
+    ) -> Option<Result<R>> {
+        if let Err(error) = self.check_open() {
+            return Some(Err(error));
+        }
+        let domain = options.domain.as_deref().unwrap_or(self.domain());
+        let answer =
+            self.cache
+                .as_ref()?
+                .read_cached_with_node_json(name, domain, |services, json| {
+                    let (service, node) = self
+                        .selector
+                        .choose_index(services, name, domain, options)?;
+                    Ok(read(json.get(service, node)))
+                });
+        Some(answer?.and_then(|chosen| chosen))
+    }
+
     /// Reports what a call to node `node_id` did: a failure makes `select`
     /// avoid the node for a backoff that doubles with each consecutive failure
     /// (1 s up to 60 s), unless no other node is left; a success clears it.

@@ -470,3 +470,35 @@ fn without_the_cache_select_asks_the_backend() {
     })
     .unwrap();
 }
+
+#[test]
+fn select_json_lends_the_node_json_and_follows_changes() {
+    let (publisher, client) = pair();
+    microreg::runtime::block_on(async {
+        register_nodes(&publisher, "svc", "1.0.0", &["a"]).await;
+        warm(&client, "svc").await;
+        let json = |client: &Client| {
+            client
+                .select_json("svc", &SelectOptions::new(), str::to_string)
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(
+            json(&client),
+            r#"{"id":"a","address":"10.0.0.1:8000","metadata":null}"#
+        );
+        // The node changes: the next answer is the new node's JSON.
+        let changed = Service::new("svc", "1.0.0").with_node(node("a", 9000, &[("k", "v")]));
+        publisher
+            .register(&changed, &publisher.register_options(None))
+            .await
+            .unwrap();
+        let wanted = r#"{"id":"a","address":"10.0.0.1:9000","metadata":{"k":"v"}}"#;
+        let deadline = Instant::now() + PATIENCE;
+        while json(&client) != wanted {
+            assert!(Instant::now() < deadline, "still {}", json(&client));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .unwrap();
+}

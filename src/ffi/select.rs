@@ -78,8 +78,8 @@ pub unsafe extern "C" fn microreg_registry_select(
         let options = strings::optional(options_json, "options_json")?;
         let out = out_param(out_json, "out_json")?;
         let json = with_options(options, |options| {
-            // Warm: the chosen node serialized straight from the cache.
-            match client.select_with(name, options, |_, node| strings::json_to_c(node)) {
+            // Warm: the chosen node's JSON, kept by the cache, copied out.
+            match client.select_json(name, options, strings::str_to_c) {
                 Some(answer) => answer?,
                 None => {
                     let selected = runtime::block_on(client.select(name, options))??;

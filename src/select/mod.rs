@@ -38,8 +38,9 @@ pub struct Selected {
 /// One client's selection state: a round-robin counter per service, and marks.
 #[derive(Debug)]
 pub struct Selector {
-    /// domain -> service -> next ticket.
-    turns: RwLock<HashMap<String, HashMap<String, AtomicUsize>>>,
+    /// service -> (domain, next ticket): one hash per selection (domains
+    /// are few, so they are scanned).
+    turns: RwLock<HashMap<String, Vec<(String, AtomicUsize)>>>,
     marks: marks::Marks,
 }
 
@@ -71,6 +72,19 @@ impl Selector {
         domain: &str,
         options: &'a SelectOptions,
     ) -> Result<(&'a Service, &'a Node)> {
+        let (service, node) = self.choose_index(services, name, domain, options)?;
+        Ok((&services[service], &services[service].nodes[node]))
+    }
+
+    /// Like [`choose`](Self::choose), but says where the node is: the index of
+    /// its version in `services` and its index in that version's nodes.
+    pub fn choose_index(
+        &self,
+        services: &[Service],
+        name: &str,
+        domain: &str,
+        options: &SelectOptions,
+    ) -> Result<(usize, usize)> {
         if services.iter().all(|s| s.nodes.is_empty()) {
             return Err(Error::NotFound);
         }
@@ -78,7 +92,9 @@ impl Selector {
         let chosen = self.with_turn(domain, name, |turn| {
             strategy::choose(services, options, turn, &marks)
         });
-        chosen.ok_or_else(|| no_match(services, name, domain, options))
+        chosen
+            .map(|c| (c.service_index, c.node_index))
+            .ok_or_else(|| no_match(services, name, domain, options))
     }
 
     /// Records what a call to `node_id` did. `known_nodes`, when given, lists
@@ -105,23 +121,27 @@ impl Selector {
 
     /// Runs `f` with the service's counter, made on first use.
     fn with_turn<R>(&self, domain: &str, name: &str, f: impl FnOnce(&AtomicUsize) -> R) -> R {
+        let find =
+            |domains: &[(String, AtomicUsize)]| domains.iter().position(|(d, _)| d == domain);
         {
             let turns = self.turns.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(turn) = turns.get(domain).and_then(|names| names.get(name)) {
-                return f(turn);
+            if let Some(domains) = turns.get(name) {
+                if let Some(at) = find(domains) {
+                    return f(&domains[at].1);
+                }
             }
         }
         let mut turns = write(&self.turns);
-        if turns.values().map(HashMap::len).sum::<usize>() >= MAX_TURNS {
+        if turns.values().map(Vec::len).sum::<usize>() >= MAX_TURNS {
             // Rotations restart; a bounded map matters more than their phase.
             turns.clear();
         }
-        let turn = turns
-            .entry(domain.to_string())
-            .or_default()
-            .entry(name.to_string())
-            .or_insert_with(|| AtomicUsize::new(0));
-        f(turn)
+        let domains = turns.entry(name.to_string()).or_default();
+        let at = find(domains).unwrap_or_else(|| {
+            domains.push((domain.to_string(), AtomicUsize::new(0)));
+            domains.len() - 1
+        });
+        f(&domains[at].1)
     }
 }
 

@@ -9,20 +9,36 @@ use crate::model::{Node, Service};
 use super::marks::MarksView;
 use super::options::{SelectOptions, Strategy};
 
+/// A node that passes the filters: where it is in the services, and itself.
+#[derive(Clone, Copy)]
+pub(crate) struct Candidate<'a> {
+    /// Index of its version in the services.
+    pub service_index: usize,
+    /// Index of the node in its version's nodes.
+    pub node_index: usize,
+    pub node: &'a Node,
+}
+
 /// Every node of `services` that passes every filter, in the registry's order.
 pub(crate) fn candidates<'a>(
     services: &'a [Service],
     options: &'a SelectOptions,
-) -> impl Iterator<Item = (&'a Service, &'a Node)> + Clone + 'a {
+) -> impl Iterator<Item = Candidate<'a>> + Clone + 'a {
     services
         .iter()
-        .filter(|service| options.filters.iter().all(|f| f.matches_service(service)))
-        .flat_map(move |service| {
+        .enumerate()
+        .filter(|(_, service)| options.filters.iter().all(|f| f.matches_service(service)))
+        .flat_map(move |(service_index, service)| {
             service
                 .nodes
                 .iter()
-                .filter(|node| options.filters.iter().all(|f| f.matches_node(node)))
-                .map(move |node| (service, node))
+                .enumerate()
+                .filter(|(_, node)| options.filters.iter().all(|f| f.matches_node(node)))
+                .map(move |(node_index, node)| Candidate {
+                    service_index,
+                    node_index,
+                    node,
+                })
         })
 }
 
@@ -36,27 +52,27 @@ pub(crate) fn choose<'a>(
     options: &'a SelectOptions,
     turn: &AtomicUsize,
     marks: &MarksView<'_>,
-) -> Option<(&'a Service, &'a Node)> {
+) -> Option<Candidate<'a>> {
     let all = candidates(services, options);
     if !marks.any() {
         return pick(all, options.strategy, turn, marks);
     }
-    let healthy = all.clone().filter(|(_, node)| !marks.avoided(&node.id));
+    let healthy = all.clone().filter(|c| !marks.avoided(&c.node.id));
     if healthy.clone().next().is_some() {
         return pick(healthy, options.strategy, turn, marks);
     }
     // Every candidate is backing off: the one free soonest, rather than none.
-    let soonest = all.clone().map(|(_, n)| marks.avoid_until(&n.id)).min()?;
-    let freed_first = all.filter(move |(_, n)| marks.avoid_until(&n.id) == soonest);
+    let soonest = all.clone().map(|c| marks.avoid_until(&c.node.id)).min()?;
+    let freed_first = all.filter(move |c| marks.avoid_until(&c.node.id) == soonest);
     in_turn(freed_first, turn)
 }
 
 fn pick<'a>(
-    pool: impl Iterator<Item = (&'a Service, &'a Node)> + Clone,
+    pool: impl Iterator<Item = Candidate<'a>> + Clone,
     strategy: Strategy,
     turn: &AtomicUsize,
     marks: &MarksView<'_>,
-) -> Option<(&'a Service, &'a Node)> {
+) -> Option<Candidate<'a>> {
     match strategy {
         Strategy::Random => {
             let count = pool.clone().count();
@@ -67,9 +83,9 @@ fn pick<'a>(
         }
         Strategy::RoundRobin => in_turn(pool, turn),
         Strategy::LeastFailed => {
-            let fewest = pool.clone().map(|(_, n)| marks.failures(&n.id)).min()?;
+            let fewest = pool.clone().map(|c| marks.failures(&c.node.id)).min()?;
             in_turn(
-                pool.filter(move |(_, n)| marks.failures(&n.id) == fewest),
+                pool.filter(move |c| marks.failures(&c.node.id) == fewest),
                 turn,
             )
         }
@@ -77,9 +93,9 @@ fn pick<'a>(
 }
 
 fn in_turn<'a>(
-    pool: impl Iterator<Item = (&'a Service, &'a Node)> + Clone,
+    pool: impl Iterator<Item = Candidate<'a>> + Clone,
     turn: &AtomicUsize,
-) -> Option<(&'a Service, &'a Node)> {
+) -> Option<Candidate<'a>> {
     let count = pool.clone().count();
     if count == 0 {
         return None;
