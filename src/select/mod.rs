@@ -15,7 +15,7 @@ pub mod options;
 mod strategy;
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::RwLock;
 
 use tokio::time::Instant;
@@ -89,9 +89,8 @@ impl Selector {
             return Err(Error::NotFound);
         }
         let marks = self.marks.view(Instant::now);
-        let chosen = self.with_turn(domain, name, |turn| {
-            strategy::choose(services, options, turn, &marks)
-        });
+        let ticket = || self.next_ticket(domain, name);
+        let chosen = strategy::choose(services, options, &ticket, &marks);
         chosen
             .map(|c| (c.service_index, c.node_index))
             .ok_or_else(|| no_match(services, name, domain, options))
@@ -119,15 +118,16 @@ impl Selector {
         write(&self.turns).clear();
     }
 
-    /// Runs `f` with the service's counter, made on first use.
-    fn with_turn<R>(&self, domain: &str, name: &str, f: impl FnOnce(&AtomicUsize) -> R) -> R {
+    /// The next ticket of the service's counter (made on first use).
+    fn next_ticket(&self, domain: &str, name: &str) -> usize {
+        let take = |turn: &AtomicUsize| turn.fetch_add(1, Ordering::Relaxed);
         let find =
             |domains: &[(String, AtomicUsize)]| domains.iter().position(|(d, _)| d == domain);
         {
             let turns = self.turns.read().unwrap_or_else(|e| e.into_inner());
             if let Some(domains) = turns.get(name) {
                 if let Some(at) = find(domains) {
-                    return f(&domains[at].1);
+                    return take(&domains[at].1);
                 }
             }
         }
@@ -141,7 +141,7 @@ impl Selector {
             domains.push((domain.to_string(), AtomicUsize::new(0)));
             domains.len() - 1
         });
-        f(&domains[at].1)
+        take(&domains[at].1)
     }
 }
 

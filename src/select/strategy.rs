@@ -2,8 +2,6 @@
 //! those inside a failure backoff (unless no other is left). Works on the
 //! cache's data in place: no allocation, two passes over the nodes.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use crate::model::{Node, Service};
 
 use super::marks::MarksView;
@@ -44,33 +42,33 @@ pub(crate) fn candidates<'a>(
 
 /// The node to use, or `None` when no node passes the filters.
 ///
-/// `turn` is the client's counter for this service: each caller takes the
-/// next ticket atomically, so concurrent round-robin callers visit every node
-/// once per cycle.
+/// `ticket` takes the next number of the client's counter for this service
+/// (atomically, so concurrent round-robin callers visit every node once per
+/// cycle); random selection never takes one.
 pub(crate) fn choose<'a>(
     services: &'a [Service],
     options: &'a SelectOptions,
-    turn: &AtomicUsize,
+    ticket: &dyn Fn() -> usize,
     marks: &MarksView<'_>,
 ) -> Option<Candidate<'a>> {
     let all = candidates(services, options);
     if !marks.any() {
-        return pick(all, options.strategy, turn, marks);
+        return pick(all, options.strategy, ticket, marks);
     }
     let healthy = all.clone().filter(|c| !marks.avoided(&c.node.id));
     if healthy.clone().next().is_some() {
-        return pick(healthy, options.strategy, turn, marks);
+        return pick(healthy, options.strategy, ticket, marks);
     }
     // Every candidate is backing off: the one free soonest, rather than none.
     let soonest = all.clone().map(|c| marks.avoid_until(&c.node.id)).min()?;
     let freed_first = all.filter(move |c| marks.avoid_until(&c.node.id) == soonest);
-    in_turn(freed_first, turn)
+    in_turn(freed_first, ticket)
 }
 
 fn pick<'a>(
     pool: impl Iterator<Item = Candidate<'a>> + Clone,
     strategy: Strategy,
-    turn: &AtomicUsize,
+    ticket: &dyn Fn() -> usize,
     marks: &MarksView<'_>,
 ) -> Option<Candidate<'a>> {
     match strategy {
@@ -81,12 +79,12 @@ fn pick<'a>(
             }
             pool.clone().nth(fastrand::usize(..count))
         }
-        Strategy::RoundRobin => in_turn(pool, turn),
+        Strategy::RoundRobin => in_turn(pool, ticket),
         Strategy::LeastFailed => {
             let fewest = pool.clone().map(|c| marks.failures(&c.node.id)).min()?;
             in_turn(
                 pool.filter(move |c| marks.failures(&c.node.id) == fewest),
-                turn,
+                ticket,
             )
         }
     }
@@ -94,12 +92,11 @@ fn pick<'a>(
 
 fn in_turn<'a>(
     pool: impl Iterator<Item = Candidate<'a>> + Clone,
-    turn: &AtomicUsize,
+    ticket: &dyn Fn() -> usize,
 ) -> Option<Candidate<'a>> {
     let count = pool.clone().count();
     if count == 0 {
         return None;
     }
-    let ticket = turn.fetch_add(1, Ordering::Relaxed);
-    pool.clone().nth(ticket % count)
+    pool.clone().nth(ticket() % count)
 }
