@@ -502,3 +502,27 @@ fn select_json_lends_the_node_json_and_follows_changes() {
     })
     .unwrap();
 }
+
+#[test]
+fn round_robin_covers_a_service_with_many_nodes() {
+    let (publisher, client) = pair();
+    let ids: Vec<String> = (0..50).map(|i| format!("many-{i:02}")).collect();
+    microreg::runtime::block_on(async {
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        register_nodes(&publisher, "svc", "1.0.0", &refs).await;
+        warm(&client, "svc").await;
+    })
+    .unwrap();
+    for _ in 0..3 {
+        let mut cycle: Vec<String> = (0..50)
+            .map(|_| {
+                client
+                    .select_with("svc", &round_robin(), |_, n| n.id.clone())
+                    .unwrap()
+                    .unwrap()
+            })
+            .collect();
+        cycle.sort();
+        assert_eq!(cycle, ids);
+    }
+}

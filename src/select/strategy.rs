@@ -40,7 +40,8 @@ pub(crate) fn candidates<'a>(
         })
 }
 
-/// The node to use, or `None` when no node passes the filters.
+/// Where the node to use is (its version's index, its index there), or `None`
+/// when no node passes the filters.
 ///
 /// `ticket` takes the next number of the client's counter for this service
 /// (atomically, so concurrent round-robin callers visit every node once per
@@ -50,7 +51,7 @@ pub(crate) fn choose<'a>(
     options: &'a SelectOptions,
     ticket: &dyn Fn() -> usize,
     marks: &MarksView<'_>,
-) -> Option<Candidate<'a>> {
+) -> Option<(usize, usize)> {
     let all = candidates(services, options);
     if !marks.any() {
         return pick(all, options.strategy, ticket, marks);
@@ -62,7 +63,7 @@ pub(crate) fn choose<'a>(
     // Every candidate is backing off: the one free soonest, rather than none.
     let soonest = all.clone().map(|c| marks.avoid_until(&c.node.id)).min()?;
     let freed_first = all.filter(move |c| marks.avoid_until(&c.node.id) == soonest);
-    in_turn(freed_first, ticket)
+    one_of(freed_first, |count| ticket() % count)
 }
 
 fn pick<'a>(
@@ -70,33 +71,44 @@ fn pick<'a>(
     strategy: Strategy,
     ticket: &dyn Fn() -> usize,
     marks: &MarksView<'_>,
-) -> Option<Candidate<'a>> {
+) -> Option<(usize, usize)> {
     match strategy {
-        Strategy::Random => {
-            let count = pool.clone().count();
-            if count == 0 {
-                return None;
-            }
-            pool.clone().nth(fastrand::usize(..count))
-        }
-        Strategy::RoundRobin => in_turn(pool, ticket),
+        Strategy::Random => one_of(pool, |count| fastrand::usize(..count)),
+        Strategy::RoundRobin => one_of(pool, |count| ticket() % count),
         Strategy::LeastFailed => {
             let fewest = pool.clone().map(|c| marks.failures(&c.node.id)).min()?;
-            in_turn(
-                pool.filter(move |c| marks.failures(&c.node.id) == fewest),
-                ticket,
-            )
+            let least = pool.filter(move |c| marks.failures(&c.node.id) == fewest);
+            one_of(least, |count| ticket() % count)
         }
     }
 }
 
-fn in_turn<'a>(
+/// Candidates remembered on the stack during the counting pass, so that a
+/// pool this small is walked (and filtered) once, not twice.
+const REMEMBERED: usize = 32;
+
+/// The candidate at `index(count)` of the pool.
+fn one_of<'a>(
     pool: impl Iterator<Item = Candidate<'a>> + Clone,
-    ticket: &dyn Fn() -> usize,
-) -> Option<Candidate<'a>> {
-    let count = pool.clone().count();
+    index: impl FnOnce(usize) -> usize,
+) -> Option<(usize, usize)> {
+    let mut remembered = [(0usize, 0usize); REMEMBERED];
+    let mut count = 0;
+    for candidate in pool.clone() {
+        if let Some(slot) = remembered.get_mut(count) {
+            *slot = (candidate.service_index, candidate.node_index);
+        }
+        count += 1;
+    }
     if count == 0 {
         return None;
     }
-    pool.clone().nth(ticket() % count)
+    let at = index(count);
+    match remembered.get(at) {
+        Some(place) => Some(*place),
+        None => pool
+            .into_iter()
+            .nth(at)
+            .map(|c| (c.service_index, c.node_index)),
+    }
 }
