@@ -68,7 +68,8 @@ typedef enum microreg_status {
    */
   MICROREG_ERR_INVALID_ARGUMENT = -1,
   /**
-   * No node serves the service asked for.
+   * No node serves the service asked for, or none passes a selection's
+   * filters (the message says which).
    */
   MICROREG_ERR_NOT_FOUND = -2,
   /**
@@ -92,6 +93,20 @@ typedef enum microreg_status {
    */
   MICROREG_ERR_PANIC = -7,
 } microreg_status;
+
+/**
+ * What a call to a node did, for `microreg_registry_mark`.
+ */
+typedef enum microreg_outcome {
+  /**
+   * The call succeeded: the node's failures are forgotten.
+   */
+  MICROREG_OUTCOME_OK = 0,
+  /**
+   * The call failed: the node is avoided for a backoff.
+   */
+  MICROREG_OUTCOME_FAILED = 1,
+} microreg_outcome;
 
 /**
  * A registry handle: a backend, the cache in front of it, and the keeper that
@@ -241,6 +256,21 @@ int microreg_registry_list_services(struct microreg_registry *r,
                                     char **out_json);
 
 /**
+ * Reports what a call to node `node_id` did: `MICROREG_OUTCOME_FAILED` makes
+ * `microreg_registry_select` avoid the node for a backoff that doubles with
+ * each consecutive failure (1 s up to 60 s) unless no other node is left;
+ * `MICROREG_OUTCOME_OK` clears it. Marks of nodes that left the registry
+ * are dropped. An unknown outcome or an empty id is
+ * `MICROREG_ERR_INVALID_ARGUMENT`. Never waits. Any thread, concurrently.
+ *
+ * # Safety
+ * `r` is NULL or a live handle; `node_id` is NULL or NUL-terminated.
+ */
+int microreg_registry_mark(struct microreg_registry *r,
+                           const char *node_id,
+                           int outcome);
+
+/**
  * Makes a registry handle.
  *
  * `config_json`: NULL, "" or "{}" for the defaults, or one flat object: the
@@ -285,6 +315,34 @@ int microreg_registry_new(const char *config_json,
 int microreg_registry_register(struct microreg_registry *r,
                                const char *service_json,
                                const char *options_json);
+
+/**
+ * Picks one node of service `name` to call, from the watch-fed cache when it
+ * is warm (no backend call, no waiting).
+ *
+ * `options_json`: NULL, "" or an object, every field optional:
+ * `{"strategy":"random"|"round_robin"|"least_failed", "version":"1.2.0" or a
+ * semver range like "^1.2", "labels":{"zone":"eu-1"}, "endpoint":"Greeter.Hello",
+ * "domain":"micro"}` (default: random, no filter, the handle's domain).
+ * Round robin turns per handle and service, fairly across threads; a node
+ * marked failed is skipped during its backoff unless no other is left.
+ *
+ * On success writes to `*out_json` the node as go-micro's Node JSON
+ * (`{"id","address","metadata"}`), released with `microreg_string_free`.
+ * No node serving `name` is `MICROREG_ERR_NOT_FOUND`; none passing the
+ * filters is `MICROREG_ERR_NOT_FOUND` too, with the reason in
+ * `microreg_last_error()`. An unknown strategy or a malformed filter is
+ * `MICROREG_ERR_INVALID_ARGUMENT`. `*out_json` is written only on success.
+ * Any thread, concurrently.
+ *
+ * # Safety
+ * `r` is NULL or a live handle; the strings are NULL or NUL-terminated;
+ * `out_json` is NULL or writable.
+ */
+int microreg_registry_select(struct microreg_registry *r,
+                             const char *name,
+                             const char *options_json,
+                             char **out_json);
 
 /**
  * Starts a watch to be polled with `microreg_watcher_next`.

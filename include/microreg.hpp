@@ -10,6 +10,7 @@
 //   registry.register_service(R"({"name":"greeter","version":"1.0.0",
 //       "nodes":[{"id":"greeter-1","address":"10.0.0.5:8080"}]})");  // TTL 90 s, kept alive
 //   std::string services = registry.get_service("greeter");  // JSON array
+//   std::string node = registry.select("greeter", R"({"strategy":"round_robin"})");
 #ifndef MICROREG_HPP
 #define MICROREG_HPP
 
@@ -187,6 +188,24 @@ public:
         detail::check(microreg_registry_get_service(
             handle_, name.c_str(), detail::optional_c_str(options_json), &services));
         return detail::take(services);
+    }
+
+    // One node of `name` to call, as go-micro's Node JSON; options_json: "" or
+    // {"strategy":"random"|"round_robin"|"least_failed","version":"^1.2",
+    //  "labels":{"k":"v"},"endpoint":"Svc.Method","domain":".."}. Throws Error
+    // with not_found() when no node serves `name` or none passes the filters.
+    std::string select(const std::string &name, const std::string &options_json = std::string()) {
+        char *node = nullptr;
+        detail::check(microreg_registry_select(handle_, name.c_str(),
+                                               detail::optional_c_str(options_json), &node));
+        return detail::take(node);
+    }
+
+    // Reports a call to node `node_id`: a failure makes select() avoid the node
+    // for a backoff (doubling, capped) unless no other is left; a success clears it.
+    void mark(const std::string &node_id, bool ok) {
+        detail::check(microreg_registry_mark(
+            handle_, node_id.c_str(), ok ? MICROREG_OUTCOME_OK : MICROREG_OUTCOME_FAILED));
     }
 
     // A JSON array of Service.

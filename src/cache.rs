@@ -63,6 +63,24 @@ struct Entry {
     /// `services` as go-micro's JSON, made on first demand and dropped by every
     /// change: the C, Go and Python faces hand lookups out as JSON.
     json: OnceLock<Box<str>>,
+    /// Each node's JSON, by version then node: made on first demand (node
+    /// selection hands one out per call) and dropped by every change.
+    node_json: OnceLock<NodesJson>,
+}
+
+/// Node JSON texts, by version then node.
+type NodesJson = Box<[Box<[Box<str>]>]>;
+
+/// The JSON of each node of a cached answer, lent by
+/// [`CachedRegistry::read_cached_with_node_json`].
+pub struct NodeJson<'a>(&'a [Box<[Box<str>]>]);
+
+impl NodeJson<'_> {
+    /// Node `node` of version `service` (indices into the lent services) as
+    /// go-micro's Node JSON.
+    pub fn get(&self, service: usize, node: usize) -> &str {
+        &self.0[service][node]
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -159,6 +177,54 @@ impl CachedRegistry {
         Some(Ok(read(json)))
     }
 
+    /// Calls `seen` with the id of every node in the cache, any domain.
+    pub fn for_each_node_id(&self, seen: &mut dyn FnMut(&str)) {
+        let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
+        let services = entries.values().flat_map(HashMap::values);
+        services
+            .flat_map(|entry| &entry.services)
+            .flat_map(|service| &service.nodes)
+            .for_each(|node| seen(&node.id));
+    }
+
+    /// Like [`read_cached`](Self::read_cached), but also lends each node's
+    /// JSON, serialized once per change of the entry rather than once per call.
+    pub fn read_cached_with_node_json<R>(
+        &self,
+        name: &str,
+        domain: &str,
+        read: impl FnOnce(&[Service], &NodeJson<'_>) -> R,
+    ) -> Option<Result<R>> {
+        let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entry = self.inner.trusted(entries.get(domain)?.get(name)?)?;
+        if entry.services.is_empty() {
+            return Some(Err(Error::NotFound));
+        }
+        let nodes = match entry.node_json.get() {
+            Some(nodes) => nodes,
+            None => {
+                let made: serde_json::Result<NodesJson> = entry
+                    .services
+                    .iter()
+                    .map(|s| {
+                        s.nodes
+                            .iter()
+                            .map(|n| serde_json::to_string(n).map(String::into_boxed_str))
+                            .collect()
+                    })
+                    .collect();
+                match made {
+                    // Racing readers may both serialize; one result is kept.
+                    Ok(made) => entry.node_json.get_or_init(|| made),
+                    Err(error) => {
+                        return Some(Err(Error::Internal(format!("JSON output: {error}"))))
+                    }
+                }
+            }
+        };
+        Some(Ok(read(&entry.services, &NodeJson(nodes))))
+    }
+
     /// One backend lookup per (domain, name) at a time; later callers share it.
     async fn lookup(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
         let key = (domain.to_string(), name.to_string());
@@ -237,6 +303,7 @@ impl Inner {
                 fetched: Instant::now(),
                 watched,
                 json: OnceLock::new(),
+                node_json: OnceLock::new(),
             },
         );
     }
@@ -304,6 +371,7 @@ impl Inner {
             return;
         };
         entry.json = OnceLock::new();
+        entry.node_json = OnceLock::new();
         apply_change(&mut entry.services, action, change);
         let services = &entry.services;
         if services.is_empty() && !entry.watched {

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::keeper::Keeper;
 use crate::model::Service;
 use crate::registry::{RegisterOptions, Registry, Ttl, WatchOptions};
+use crate::select::{KnownNodes, Outcome, SelectOptions, Selected, Selector};
 use crate::watch::Watcher;
 
 /// A registry handle: register (kept alive), deregister, look up, watch.
@@ -25,6 +26,9 @@ pub struct Client {
     cache: Option<Arc<CachedRegistry>>,
     /// Shared so that a drop can finish deregistering in the background.
     keeper: Arc<Keeper>,
+    /// Round-robin counters and failure marks of `select` (boxed: a Client
+    /// stays small to move around).
+    selector: Box<Selector>,
     closed: AtomicBool,
 }
 
@@ -64,6 +68,7 @@ impl Client {
             registry,
             cache,
             config,
+            selector: Box::default(),
             closed: AtomicBool::new(false),
         }
     }
@@ -148,6 +153,97 @@ impl Client {
             return Some(Err(error));
         }
         self.cache.as_ref()?.read_cached_json(name, domain, read)
+    }
+
+    /// One node of service `name` to call, as `options` asks (strategy,
+    /// filters, domain; see [`crate::select`]). Answered from the warm cache
+    /// without a backend call; a cold or uncached client looks the service up.
+    ///
+    /// `NotFound` when no node serves it; `NoMatch` (a NotFound with its
+    /// reason) when none passes the filters. A node marked failed is skipped
+    /// during its backoff unless no other is left.
+    pub async fn select(&self, name: &str, options: &SelectOptions) -> Result<Selected> {
+        let owned = |service: &Service, node: &crate::model::Node| Selected {
+            service: service.name.clone(),
+            version: service.version.clone(),
+            node: node.clone(),
+        };
+        if let Some(answer) = self.select_with(name, options, owned) {
+            return answer;
+        }
+        let domain = options.domain.as_deref().unwrap_or(self.domain());
+        let services = self.get_service(name, domain).await?;
+        let (service, node) = self.selector.choose(&services, name, domain, options)?;
+        Ok(owned(service, node))
+    }
+
+    /// The warm path of [`select`](Self::select), synchronous and without a
+    /// copy: lends the chosen node and its service (version, endpoints) to
+    /// `read` under the cache's read lock. `None` when the cache has no trusted
+    /// answer: then call `select`. `read` should be quick.
+    pub fn select_with<R>(
+        &self,
+        name: &str,
+        options: &SelectOptions,
+        read: impl FnOnce(&Service, &crate::model::Node) -> R,
+    ) -> Option<Result<R>> {
+        let domain = options.domain.as_deref().unwrap_or(self.domain());
+        let answer = self.read_cached(name, domain, |services| {
+            let (service, node) = self.selector.choose(services, name, domain, options)?;
+            Ok(read(service, node))
+        });
+        Some(answer?.and_then(|chosen| chosen))
+    }
+
+    /// Like [`select_with`](Self::select_with), but lends the chosen node as
+    /// go-micro's Node JSON, which the cache serializes once per change rather
+    /// than once per call (the C, Go faces hand it out).
+    pub fn select_json<R>(
+        &self,
+        name: &str,
+        options: &SelectOptions,
+        read: impl FnOnce(&str) -> R,
+    ) -> Option<Result<R>> {
+        if let Err(error) = self.check_open() {
+            return Some(Err(error));
+        }
+        let domain = options.domain.as_deref().unwrap_or(self.domain());
+        let answer =
+            self.cache
+                .as_ref()?
+                .read_cached_with_node_json(name, domain, |services, json| {
+                    let (service, node) = self
+                        .selector
+                        .choose_index(services, name, domain, options)?;
+                    Ok(read(json.get(service, node)))
+                });
+        Some(answer?.and_then(|chosen| chosen))
+    }
+
+    /// Reports what a call to node `node_id` did: a failure makes `select`
+    /// avoid the node for a backoff that doubles with each consecutive failure
+    /// (1 s up to 60 s), unless no other node is left; a success clears it.
+    /// Marks of nodes that left the registry are dropped.
+    pub fn mark(&self, node_id: &str, outcome: Outcome) -> Result<()> {
+        self.check_open()?;
+        let known = |seen: &mut dyn FnMut(&str)| {
+            if let Some(cache) = &self.cache {
+                cache.for_each_node_id(seen);
+            }
+        };
+        // Without a cache this client cannot tell which nodes left; marks then
+        // go by age and count alone.
+        let known: Option<KnownNodes<'_>> = match self.cache {
+            Some(_) => Some(&known),
+            None => None,
+        };
+        self.selector.mark(node_id, outcome, known)
+    }
+
+    /// Forgets every failure mark and restarts the rotations (go-micro's
+    /// selector `Reset`).
+    pub fn reset_selection(&self) {
+        self.selector.reset();
     }
 
     fn check_open(&self) -> Result<()> {

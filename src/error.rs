@@ -6,6 +6,10 @@ pub enum Error {
     /// go-micro's `ErrNotFound`.
     #[error("service not found")]
     NotFound,
+    /// `NotFound` with its reason: the service is there, but no node passes
+    /// what a selection asked for (its version, label or endpoint filters).
+    #[error("not found: {0}")]
+    NoMatch(String),
     /// go-micro's `ErrWatcherStopped`.
     #[error("watcher stopped")]
     WatcherStopped,
@@ -24,6 +28,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether this is [`Error::NotFound`] or [`Error::NoMatch`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound | Error::NoMatch(_))
+    }
+
     /// Shorthand for [`Error::InvalidArgument`].
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::InvalidArgument(message.into())

@@ -34,6 +34,7 @@ pub mod registry;
 pub mod runtime;
 pub mod validate;
 pub mod view;
+pub mod select;
 pub mod watch;
 
 pub use client::Client;
@@ -44,6 +45,7 @@ pub use registry::{
     Action, Event, RegisterOptions, Registry, Ttl, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
 pub use view::ServiceView;
+pub use select::{Outcome, SelectOptions, Selected, Strategy};
 pub use watch::Watcher;
 
 /// The Rust examples of README.md, compiled and run as doc tests. They use the

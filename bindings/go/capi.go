@@ -45,24 +45,53 @@ typedef struct {
 	char *err;
 } mr_answer;
 
-// get_service with the name as a Go string (no NUL of its own): NUL-terminated
-// here, on the C stack when short, instead of in a Go allocation per call.
-static mr_answer mr_get_service(microreg_registry *r, _GoString_ name, const char *options) {
-	mr_answer a = {0, NULL, NULL};
+// A Go string (no NUL of its own) NUL-terminated for C: in `small` when it
+// fits, on the C stack of the caller, instead of in a Go allocation per call;
+// else malloc'd. NULL when out of memory. Release with mr_name_free.
+static char *mr_name(_GoString_ name, char *small, size_t size) {
 	size_t len = _GoStringLen(name);
+	char *cname = len < size ? small : malloc(len + 1);
+	if (cname == NULL) return NULL;
+	if (len > 0) memcpy(cname, _GoStringPtr(name), len); // "" may have no data pointer
+	cname[len] = '\0';
+	return cname;
+}
+
+static void mr_name_free(char *cname, char *small) {
+	if (cname != small) free(cname);
+}
+
+typedef int (*mr_lookup_fn)(microreg_registry *, const char *, const char *, char **);
+
+// A lookup by name (get_service, select) with the name as a Go string.
+static mr_answer mr_lookup(mr_lookup_fn lookup, microreg_registry *r, _GoString_ name,
+                           const char *options) {
+	mr_answer a = {0, NULL, NULL};
 	char small[256];
-	char *cname = len < sizeof small ? small : malloc(len + 1);
+	char *cname = mr_name(name, small, sizeof small);
 	if (cname == NULL) {
 		a.rc = MICROREG_ERR_INTERNAL;
 		a.err = strdup("internal error: out of memory");
 		return a;
 	}
-	if (len > 0) memcpy(cname, _GoStringPtr(name), len); // "" may have no data pointer
-	cname[len] = '\0';
-	a.rc = microreg_registry_get_service(r, cname, options, &a.out);
+	a.rc = lookup(r, cname, options, &a.out);
 	a.err = mr_error(a.rc);
-	if (cname != small) free(cname);
+	mr_name_free(cname, small);
 	return a;
+}
+
+static mr_answer mr_get_service(microreg_registry *r, _GoString_ name, const char *options) {
+	return mr_lookup(microreg_registry_get_service, r, name, options);
+}
+
+static mr_answer mr_select(microreg_registry *r, _GoString_ name, const char *options) {
+	return mr_lookup(microreg_registry_select, r, name, options);
+}
+
+static int mr_mark(microreg_registry *r, const char *node_id, int outcome, char **err) {
+	int rc = microreg_registry_mark(r, node_id, outcome);
+	*err = mr_error(rc);
+	return rc;
 }
 
 static int mr_list_services(microreg_registry *r, const char *options, char **out, char **err) {
@@ -181,6 +210,26 @@ func cGetService(r cRegistry, name string, options []byte, use func([]byte) erro
 		return err
 	}
 	return takeJSON(a.out, use)
+}
+
+// cSelect picks a node of name; name must hold no NUL byte.
+func cSelect(r cRegistry, name string, options []byte, use func([]byte) error) error {
+	a := C.mr_select(r, name, ptr(options))
+	if err := status(a.rc, a.err); err != nil {
+		return err
+	}
+	return takeJSON(a.out, use)
+}
+
+// cMark reports a call to nodeID (NUL-terminated) as ok or failed.
+func cMark(r cRegistry, nodeID []byte, ok bool) error {
+	outcome := C.int(C.MICROREG_OUTCOME_FAILED)
+	if ok {
+		outcome = C.int(C.MICROREG_OUTCOME_OK)
+	}
+	var msg *C.char
+	rc := C.mr_mark(r, ptr(nodeID), outcome, &msg)
+	return status(rc, msg)
 }
 
 func cListServices(r cRegistry, options []byte, use func([]byte) error) error {

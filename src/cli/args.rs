@@ -70,6 +70,8 @@ pub enum Command {
     },
     /// Register a service node and keep it alive until Ctrl-C.
     Register(RegisterArgs),
+    /// Pick the node of a service to call (strategy, version, labels, endpoint).
+    Select(super::select::SelectArgs),
     /// A live table of services and their nodes, updated as they change.
     Browse {
         /// Print the table once and exit.
@@ -156,7 +158,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (try 30s, 500ms or 1m)"))
 }
 
-fn parse_key_value(text: &str) -> Result<(String, String), String> {
+pub(super) fn parse_key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
         _ => Err(format!("{text:?} is not KEY=VALUE")),

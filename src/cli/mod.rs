@@ -6,6 +6,7 @@ mod browse;
 mod doctor;
 mod query;
 mod register;
+mod select;
 mod table;
 mod watch;
 
@@ -81,6 +82,7 @@ async fn run(cli: Cli) -> std::result::Result<(), String> {
         Command::Get { name } => query::get(&client, global, &name).await,
         Command::Watch { name } => watch::watch(&client, global, name).await,
         Command::Register(args) => register::register(&client, global, args).await,
+        Command::Select(args) => select::select(&client, global, args).await,
         Command::Browse { once } => browse::browse(&client, global, once).await,
         Command::Doctor { .. } | Command::Config => unreachable!("answered above"),
     };

@@ -15,6 +15,7 @@ mod config;
 mod last_error;
 mod options;
 mod registry;
+mod select;
 mod status;
 mod strings;
 mod version;
@@ -28,6 +29,7 @@ pub use registry::{
     microreg_registry_get_service, microreg_registry_list_services, microreg_registry_new,
     microreg_registry_register, microreg_registry_watch,
 };
+pub use select::{microreg_outcome, microreg_registry_mark, microreg_registry_select};
 pub use status::{microreg_status, microreg_status_str};
 pub use strings::{microreg_string_free, MICROREG_MAX_INPUT_LEN};
 pub use version::{

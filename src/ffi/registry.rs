@@ -26,6 +26,13 @@ pub struct microreg_registry {
     pid: u32,
 }
 
+impl microreg_registry {
+    /// The client behind the handle.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
 /// Checks a handle argument: not NULL, made in this process.
 ///
 /// # Safety

@@ -17,7 +17,8 @@ pub enum microreg_status {
     /// a value the registry refuses (empty name, bad address, ...), or a handle
     /// that was closed or created before `fork()`. Nothing was changed.
     MICROREG_ERR_INVALID_ARGUMENT = -1,
-    /// No node serves the service asked for.
+    /// No node serves the service asked for, or none passes a selection's
+    /// filters (the message says which).
     MICROREG_ERR_NOT_FOUND = -2,
     /// `microreg_watcher_next` waited `timeout_ms` without an event.
     MICROREG_ERR_TIMEOUT = -3,
@@ -35,7 +36,7 @@ impl From<&Error> for microreg_status {
     fn from(error: &Error) -> Self {
         match error {
             Error::InvalidArgument(_) => microreg_status::MICROREG_ERR_INVALID_ARGUMENT,
-            Error::NotFound => microreg_status::MICROREG_ERR_NOT_FOUND,
+            Error::NotFound | Error::NoMatch(_) => microreg_status::MICROREG_ERR_NOT_FOUND,
             Error::Timeout => microreg_status::MICROREG_ERR_TIMEOUT,
             Error::BackendUnavailable(_) => microreg_status::MICROREG_ERR_BACKEND_UNAVAILABLE,
             Error::WatcherStopped => microreg_status::MICROREG_ERR_WATCHER_STOPPED,

@@ -151,9 +151,36 @@ static void defaults_and_environment() {
     unsetenv("MICRO_REGISTRY");
 }
 
+static void select_and_mark() {
+    microreg::Registry registry(kMemory);
+    registry.register_service(LAMP);
+    registry.register_service(R"({"name":"lamp","version":"2.0.0",
+        "nodes":[{"id":"lamp-2","address":"10.0.0.2:7000","metadata":{"lang":"rust"}}]})");
+    const std::string rr = R"({"strategy":"round_robin"})";
+    std::string first = registry.select("lamp", rr), second = registry.select("lamp", rr);
+    EXPECT(has(first, "lamp-1") != has(second, "lamp-1"));  // one cycle visits both
+    EXPECT(has(registry.select("lamp", R"({"labels":{"lang":"rust"}})"), R"("id":"lamp-2")"));
+    registry.mark("lamp-1", false);
+    for (int i = 0; i < 10; i++) EXPECT(has(registry.select("lamp", rr), "lamp-2"));
+    registry.mark("lamp-1", true);
+    first = registry.select("lamp", rr);
+    second = registry.select("lamp", rr);
+    EXPECT(has(first, "lamp-1") != has(second, "lamp-1"));
+    try {
+        registry.select("lamp", R"({"version":"^3"})");
+        EXPECT(false);
+    } catch (const microreg::Error &error) {
+        EXPECT(error.not_found());
+        EXPECT(has(error.what(), "version ^3"));
+    }
+    EXPECT(error_code_of([&] { registry.select("lamp", R"({"strategy":"best"})"); }) ==
+           MICROREG_ERR_INVALID_ARGUMENT);
+}
+
 int main() {
     defaults_and_environment();
     registry_basics();
+    select_and_mark();
     scope_deregisters();
     polled_watch();
     callback_watch();

@@ -1,6 +1,7 @@
 //! `microreg.AsyncRegistry` and `AsyncWatch`: the asyncio face. Every method
 //! returns an awaitable driven by the core's own tokio runtime (see `asyncio.rs`).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -17,8 +18,9 @@ use crate::config::{options_from_py, RegistryArgs};
 use crate::errors::{self, IntoPyResult};
 use crate::event::PyEvent;
 use crate::fork::ProcessBound;
-use crate::model::PyService;
+use crate::model::{PyNode, PyService};
 use crate::registry::not_found_in;
+use crate::select;
 
 /// The asyncio twin of `Registry`: the same arguments, awaitable methods.
 #[pyclass(module = "microreg", name = "AsyncRegistry", frozen)]
@@ -138,6 +140,41 @@ impl PyAsyncRegistry {
                 PyService::list_from_core(py, services)
             },
         )
+    }
+
+    /// `Registry.select`, awaitable (a warm answer resolves at once).
+    #[pyo3(signature = (name, *, strategy = None, version = None, labels = None,
+                        endpoint = None, domain = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn select<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        strategy: Option<&str>,
+        version: Option<&str>,
+        labels: Option<BTreeMap<String, String>>,
+        endpoint: Option<String>,
+        domain: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = select::options(strategy, version, labels, endpoint, domain)?;
+        let client = self.client.get()?.clone();
+        asyncio::spawn(
+            py,
+            async move {
+                let outcome = client.select(&name, &options).await;
+                (outcome, name, options, client)
+            },
+            |py, (outcome, name, options, client)| {
+                let selected = outcome.map_err(|e| select::error(e, &name, &client, &options))?;
+                Ok(PyNode::from_core(py, selected.node)?.into_any())
+            },
+        )
+    }
+
+    /// `Registry.mark` (it never blocks, so it is not awaitable).
+    #[pyo3(signature = (node_id, ok))]
+    fn mark(&self, node_id: &str, ok: bool) -> PyResult<()> {
+        select::mark(self.client.get()?, node_id, ok)
     }
 
     #[pyo3(signature = (*, domain = None))]

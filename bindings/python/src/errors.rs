@@ -29,7 +29,7 @@ pub fn new_error(class: &str, message: String) -> PyErr {
 /// The Python exception for a core error.
 pub fn to_py(error: Error) -> PyErr {
     let class = match &error {
-        Error::NotFound => "NotFoundError",
+        Error::NotFound | Error::NoMatch(_) => "NotFoundError",
         Error::WatcherStopped => "WatcherStoppedError",
         Error::InvalidArgument(_) => "InvalidArgumentError",
         Error::BackendUnavailable(_) => "BackendError",

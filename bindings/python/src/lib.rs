@@ -16,6 +16,7 @@ mod event;
 mod fork;
 mod model;
 mod registry;
+mod select;
 mod watch;
 
 #[pymodule]

@@ -1,6 +1,8 @@
 //! `microreg.Registry`: the blocking face. Every call releases the GIL while the
 //! core works, so other Python threads run meanwhile.
 
+use std::collections::BTreeMap;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
@@ -10,7 +12,8 @@ use crate::blocking::wait;
 use crate::client::ClientRef;
 use crate::config::{options_from_py, RegistryArgs};
 use crate::errors::{self, IntoPyResult};
-use crate::model::PyService;
+use crate::model::{PyNode, PyService};
+use crate::select;
 use crate::watch::PyWatch;
 
 /// A registry handle: register (kept alive until deregister/close), look up, watch.
@@ -136,6 +139,48 @@ impl PyRegistry {
         })?
         .map_err(|e| not_found_in(e, name, &domain))?;
         PyService::list_from_core(py, services)
+    }
+
+    /// One node of `name` to call: `strategy` "random" (default), "round_robin"
+    /// or "least_failed"; filters `version` (exact or a semver range such as
+    /// "^1.2"), `labels` (node metadata that must match), `endpoint`. Answered
+    /// from the warm cache. Raises `NotFoundError` (with the reason) when no
+    /// node passes, `InvalidArgumentError` for an unknown strategy.
+    #[pyo3(signature = (name, *, strategy = None, version = None, labels = None,
+                        endpoint = None, domain = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn select(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        strategy: Option<&str>,
+        version: Option<&str>,
+        labels: Option<BTreeMap<String, String>>,
+        endpoint: Option<String>,
+        domain: Option<String>,
+    ) -> PyResult<Py<PyNode>> {
+        let options = select::options(strategy, version, labels, endpoint, domain)?;
+        let client = self.client.get()?;
+        // Warm: straight from the cache on this thread, no executor.
+        let node = match client.select_with(name, &options, |_, node| node.clone()) {
+            Some(answer) => answer,
+            None => {
+                let (client, owned_name, owned) =
+                    (client.clone(), name.to_string(), options.clone());
+                wait(py, async move { client.select(&owned_name, &owned).await })?
+                    .map(|selected| selected.node)
+            }
+        };
+        let node = node.map_err(|e| select::error(e, name, client, &options))?;
+        PyNode::from_core(py, node)
+    }
+
+    /// Reports a call to node `node_id`: `ok=False` makes `select()` avoid the
+    /// node for a backoff (1 s doubling up to 60 s) unless no other node is
+    /// left; `ok=True` clears it. Never blocks.
+    #[pyo3(signature = (node_id, ok))]
+    fn mark(&self, node_id: &str, ok: bool) -> PyResult<()> {
+        select::mark(self.client.get()?, node_id, ok)
     }
 
     /// Every service in the domain (`"*"` for all domains).

@@ -175,6 +175,17 @@ class Registry:
     ) -> None: ...
     def deregister(self, service: Service, *, domain: Optional[str] = None) -> None: ...
     def get_service(self, name: str, *, domain: Optional[str] = None) -> list[Service]: ...
+    def select(
+        self,
+        name: str,
+        *,
+        strategy: Optional[Literal["random", "round_robin", "least_failed"]] = None,
+        version: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        endpoint: Optional[str] = None,
+        domain: Optional[str] = None,
+    ) -> Node: ...
+    def mark(self, node_id: str, ok: bool) -> None: ...
     def list_services(self, *, domain: Optional[str] = None) -> list[Service]: ...
     def watch(
         self, service: Optional[str] = None, *, domain: Optional[str] = None
@@ -235,6 +246,17 @@ class AsyncRegistry:
     def get_service(
         self, name: str, *, domain: Optional[str] = None
     ) -> Awaitable[list[Service]]: ...
+    def select(
+        self,
+        name: str,
+        *,
+        strategy: Optional[Literal["random", "round_robin", "least_failed"]] = None,
+        version: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        endpoint: Optional[str] = None,
+        domain: Optional[str] = None,
+    ) -> Awaitable[Node]: ...
+    def mark(self, node_id: str, ok: bool) -> None: ...
     def list_services(self, *, domain: Optional[str] = None) -> Awaitable[list[Service]]: ...
     def watch(
         self, service: Optional[str] = None, *, domain: Optional[str] = None
