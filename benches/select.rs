@@ -13,7 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use futures::FutureExt;
 use microreg::backend::MemoryRegistry;
 use microreg::select::{SelectOptions, Strategy};
-use microreg::{BackendKind, Client, Config, Node, Registry, Service};
+use microreg::{BackendConfig, Client, Config, Node, Registry, Service};
 
 const NAME: &str = "bench.greeter";
 
@@ -41,7 +41,7 @@ fn ten_node_service() -> Service {
 fn warm_select(c: &mut Criterion) {
     let backend: Arc<dyn Registry> = Arc::new(MemoryRegistry::isolated());
     let config = Config {
-        backend: BackendKind::Memory,
+        backend: BackendConfig::Memory,
         ..Config::default()
     };
     let client = Client::with_backend(backend, config);

@@ -32,9 +32,9 @@ pub mod keeper;
 pub mod model;
 pub mod registry;
 pub mod runtime;
+pub mod select;
 pub mod validate;
 pub mod view;
-pub mod select;
 pub mod watch;
 
 pub use client::Client;
@@ -44,8 +44,8 @@ pub use model::{Endpoint, Metadata, Node, Service, Value};
 pub use registry::{
     Action, Event, RegisterOptions, Registry, Ttl, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
-pub use view::ServiceView;
 pub use select::{Outcome, SelectOptions, Selected, Strategy};
+pub use view::ServiceView;
 pub use watch::Watcher;
 
 /// The Rust examples of README.md, compiled and run as doc tests. They use the

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use microreg::backend::MemoryRegistry;
 use microreg::select::{Outcome, SelectOptions, Strategy};
-use microreg::{BackendKind, Client, Config, Endpoint, Error, Node, Registry, Service};
+use microreg::{BackendConfig, Client, Config, Endpoint, Error, Node, Registry, Service};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
 fn config() -> Config {
     Config {
-        backend: BackendKind::Memory,
+        backend: BackendConfig::Memory,
         ..Config::default()
     }
 }
