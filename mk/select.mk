@@ -19,10 +19,11 @@ $(SELECT_BUILD)/bench_select: benches/c/bench_select.c include/microreg.h $(STAT
 # Every figure in one run, one face after the other (a 2-core machine: they
 # would disturb each other side by side).
 bench-select: c-lib python-venv
-	$(MAKE) --no-print-directory $(SELECT_BUILD)/bench_select
+	$(MAKE) --no-print-directory $(SELECT_BUILD)/bench_select $(C_BUILD)/bench_get_service
 	$(CARGO) bench --no-run --bench select
 	for m in $(GO_MODULES); do (cd $$m && $(GO) mod download) || exit 1; done
-	@echo "== C"
+	@echo "== C (get_service first: a reference for how loaded the machine is)"
+	@$(ISOLATED) $(C_BUILD)/bench_get_service
 	@$(ISOLATED) $(SELECT_BUILD)/bench_select
 	@echo "== Rust (criterion, benches/select.rs)"
 	@$(ISOLATED) $(CARGO) bench --offline --bench select -- --noplot 2>/dev/null \

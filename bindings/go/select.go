@@ -1,5 +1,7 @@
 package microreg
 
+import "encoding/json"
+
 // Node selection: which node of a service to call. The library picks it (its
 // strategies, filters and failure marks); this file passes options through.
 
@@ -68,11 +70,33 @@ func (r *Registry) NewSelector(name string, opts ...SelectOption) (*Selector, er
 	if err := noNUL("service name", name); err != nil {
 		return nil, err
 	}
-	options, err := encodeOptions(opts)
+	options, err := encodeSelectOptions(opts)
 	if err != nil {
 		return nil, invalid("select options: %v", err)
 	}
 	return &Selector{r: r, name: name, options: cbytes(options)}, nil
+}
+
+// encodeSelectOptions is encodeOptions with a shortcut for the usual case, a
+// strategy alone (go-micro's selector passes one on every Select): no
+// encoding/json on that path.
+func encodeSelectOptions(opts []SelectOption) ([]byte, error) {
+	var o selectOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.Version != "" || o.Labels != nil || o.Endpoint != "" || o.Domain != "" {
+		return json.Marshal(&o)
+	}
+	switch o.Strategy {
+	case "":
+		return nil, nil
+	case Random, RoundRobin, LeastFailed:
+		return []byte(`{"strategy":"` + string(o.Strategy) + `"}`), nil
+	}
+	return json.Marshal(&o) // the library names what is wrong with it
 }
 
 // Next returns the node to call, chosen from the registry's warm cache (no

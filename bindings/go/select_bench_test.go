@@ -52,7 +52,8 @@ func BenchmarkSelect(b *testing.B) {
 
 func benchNext(b *testing.B, next func() (*microreg.Node, error)) {
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		if _, err := next(); err != nil {
 			b.Fatal(err)
 		}
