@@ -769,3 +769,33 @@ async fn tls_with_a_client_certificate() {
         "{outcome:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_member_in_the_list_is_passed_over() {
+    let server = EtcdServer::start();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = EtcdConfig {
+        addresses: vec![dead.to_string(), server.endpoint()],
+        dial_timeout_ms: 500,
+        ..EtcdConfig::default()
+    };
+    let registry = EtcdRegistry::connect(&config, TIMEOUT).unwrap();
+    for i in 0..20 {
+        registry
+            .register(
+                &service("failover", "1", &[&format!("f-{i}")]),
+                &RegisterOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            registry.get_service("failover", "micro").await.unwrap()[0]
+                .nodes
+                .len(),
+            i + 1
+        );
+    }
+}
