@@ -90,7 +90,7 @@ impl Shared {
         validate_domain(&options.domain, false)?;
         let ttl = options.ttl.map(ttl_seconds);
         let mut writes = self.writes.lock().await;
-        let mut lease = match ttl {
+        let lease = match ttl {
             Some(ttl) => self.lease_for(&mut writes, ttl).await?,
             None => 0,
         };
@@ -119,22 +119,40 @@ impl Shared {
                 })
                 .collect::<Vec<_>>()
         };
-        match self.put_batched(ops(lease)).await {
-            Ok(()) => {}
-            Err(PutError::Other(error)) => return Err(error),
+        let written = match self.put_batched(ops(lease)).await {
+            Ok(()) => Ok(()),
+            Err(PutError::Other(error)) => Err(error),
             Err(PutError::LeaseGone) => {
                 // Lost before the keepalive stream noticed: replace it (its
                 // other nodes are put again too) and put ours under the new one.
                 let ttl = ttl.expect("only a lease can be gone");
-                lease = self.replace_lease(&mut writes, ttl).await?;
-                match self.put_batched(ops(lease)).await {
-                    Ok(()) => {}
-                    Err(PutError::LeaseGone) => {
-                        return Err(Error::unavailable("etcd dropped a lease just granted"))
-                    }
-                    Err(PutError::Other(error)) => return Err(error),
+                match self.replace_lease(&mut writes, ttl).await {
+                    Ok(new_lease) => match self.put_batched(ops(new_lease)).await {
+                        Ok(()) => Ok(()),
+                        Err(PutError::LeaseGone) => {
+                            Err(Error::unavailable("etcd dropped a lease just granted"))
+                        }
+                        Err(PutError::Other(error)) => Err(error),
+                    },
+                    Err(error) => Err(error),
                 }
             }
+        };
+        if let Err(error) = written {
+            // A lease granted for this call alone goes, and with it whatever
+            // part of the call's batches did reach etcd.
+            if let Some(ttl) = ttl {
+                if writes
+                    .leases
+                    .get(&ttl)
+                    .is_some_and(|slot| slot.keys.is_empty())
+                {
+                    if let Some(slot) = writes.leases.remove(&ttl) {
+                        self.revoke(slot.id).await;
+                    }
+                }
+            }
+            return Err(error);
         }
         for (key, written) in wanted {
             let previous = writes.nodes.insert(key.clone(), written);
