@@ -799,3 +799,62 @@ async fn a_dead_member_in_the_list_is_passed_over() {
         );
     }
 }
+
+/// Counts the registrations that reach the etcd backend.
+struct Counting {
+    inner: EtcdRegistry,
+    registers: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Registry for Counting {
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> microreg::Result<()> {
+        self.registers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.register(service, options).await
+    }
+    async fn deregister(&self, service: &Service, domain: &str) -> microreg::Result<()> {
+        self.inner.deregister(service, domain).await
+    }
+    async fn get_service(&self, name: &str, domain: &str) -> microreg::Result<Vec<Service>> {
+        self.inner.get_service(name, domain).await
+    }
+    async fn list_services(&self, domain: &str) -> microreg::Result<Vec<Service>> {
+        self.inner.list_services(domain).await
+    }
+    async fn watch(&self, options: &WatchOptions) -> microreg::Result<microreg::Watcher> {
+        self.inner.watch(options).await
+    }
+    fn name(&self) -> &'static str {
+        "counting etcd"
+    }
+    fn keeps_registrations_alive(&self) -> bool {
+        self.inner.keeps_registrations_alive()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_leaves_keeping_alive_to_the_lease() {
+    let server = EtcdServer::start();
+    let counting = std::sync::Arc::new(Counting {
+        inner: registry_at(&server.endpoint()),
+        registers: Default::default(),
+    });
+    let client = microreg::Client::with_backend(counting.clone(), microreg::Config::default());
+    client
+        .register(
+            &service("kept", "1", &["k-1"]),
+            &RegisterOptions::default().ttl(Duration::from_secs(2)),
+        )
+        .await
+        .unwrap();
+    // Several TTLs: the lease's stream keeps the node, the keeper sends nothing.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        counting.registers.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(raw_get(&server, "/micro/registry/kept/").await.len(), 1);
+    client.close().await;
+    assert!(raw_get(&server, "/micro/registry/kept/").await.is_empty());
+}

@@ -288,4 +288,10 @@ impl Registry for EtcdRegistry {
     fn health(&self) -> Option<Error> {
         self.shared.health.get()
     }
+
+    /// Leases live as long as their keepalive streams: the keeper's refresh
+    /// would only re-send what etcd already has.
+    fn keeps_registrations_alive(&self) -> bool {
+        true
+    }
 }
