@@ -42,6 +42,14 @@ fn ids(services: &[Service]) -> BTreeSet<String> {
         .collect()
 }
 
+/// A registry that reaches `server` through a relay the test can cut.
+async fn behind_a_relay(server: &EtcdServer) -> (TcpRelay, EtcdRegistry) {
+    let target = format!("127.0.0.1:{}", server.client_port).parse().unwrap();
+    let relay = TcpRelay::start(target).await;
+    let registry = registry_at(&relay.address.to_string());
+    (relay, registry)
+}
+
 async fn raw_client(server: &EtcdServer) -> etcd_client::Client {
     etcd_client::Client::connect([server.endpoint()], None)
         .await
@@ -405,10 +413,8 @@ async fn a_registration_survives_an_etcd_restart_and_watches_resume() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_compaction_a_watch_resynchronises_and_tells_the_deletes() {
     let server = EtcdServer::start();
-    let target = format!("127.0.0.1:{}", server.client_port).parse().unwrap();
-    let relay = TcpRelay::start(target).await;
+    let (relay, cut_off) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
-    let cut_off = registry_at(&relay.address.to_string());
     writer
         .register(
             &service("svc", "1", &["a", "b"]),
@@ -473,10 +479,8 @@ async fn after_a_compaction_a_watch_resynchronises_and_tells_the_deletes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_resumes_after_a_partition_without_missing_changes() {
     let server = EtcdServer::start();
-    let target = format!("127.0.0.1:{}", server.client_port).parse().unwrap();
-    let relay = TcpRelay::start(target).await;
+    let (relay, cut_off) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
-    let cut_off = registry_at(&relay.address.to_string());
     writer
         .register(&service("svc", "1", &["a"]), &RegisterOptions::default())
         .await
@@ -546,8 +550,7 @@ async fn an_unreachable_cluster_is_a_clear_error_not_a_hang() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_etcd_is_unreachable_the_client_serves_its_cache_and_says_so() {
     let server = EtcdServer::start();
-    let target = format!("127.0.0.1:{}", server.client_port).parse().unwrap();
-    let relay = TcpRelay::start(target).await;
+    let (relay, behind) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
     writer
         .register(
@@ -556,7 +559,7 @@ async fn while_etcd_is_unreachable_the_client_serves_its_cache_and_says_so() {
         )
         .await
         .unwrap();
-    let backend = std::sync::Arc::new(registry_at(&relay.address.to_string()));
+    let backend = std::sync::Arc::new(behind);
     let client = microreg::Client::with_backend(backend, microreg::Config::default());
     let warm = client.get_service("cached", "micro").await.unwrap();
     assert_eq!(client.status(), None);
@@ -857,4 +860,50 @@ async fn the_client_leaves_keeping_alive_to_the_lease() {
     assert_eq!(raw_get(&server, "/micro/registry/kept/").await.len(), 1);
     client.close().await;
     assert!(raw_get(&server, "/micro/registry/kept/").await.is_empty());
+}
+
+/// etcd's count of Range requests served, from its metrics page.
+fn ranges_served(server: &EtcdServer) -> f64 {
+    server
+        .metrics()
+        .lines()
+        .filter(|l| {
+            l.starts_with("grpc_server_handled_total") && l.contains("grpc_method=\"Range\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_lookup_never_reaches_etcd() {
+    let server = EtcdServer::start();
+    let writer = registry_at(&server.endpoint());
+    writer
+        .register(&service("warm", "1", &["w-1"]), &RegisterOptions::default())
+        .await
+        .unwrap();
+    let client = microreg::Client::with_backend(
+        std::sync::Arc::new(registry_at(&server.endpoint())),
+        microreg::Config::default(),
+    );
+    client.get_service("warm", "micro").await.unwrap();
+    let before = ranges_served(&server);
+    assert!(before > 0.0, "the metrics count Range requests");
+    for _ in 0..1000 {
+        client.get_service("warm", "micro").await.unwrap();
+    }
+    assert_eq!(ranges_served(&server), before);
+    // Kept current by the domain's watch, still without a read.
+    writer
+        .register(&service("warm", "1", &["w-2"]), &RegisterOptions::default())
+        .await
+        .unwrap();
+    eventually("the watch brings the new node", || async {
+        client.get_service("warm", "micro").await.unwrap()[0]
+            .nodes
+            .len()
+            == 2
+    })
+    .await;
+    assert_eq!(ranges_served(&server), before);
 }
