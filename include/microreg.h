@@ -134,6 +134,24 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * What `config_json` resolves to, as one flat JSON object: the keys it gives,
+ * then go-micro's environment (`MICRO_REGISTRY`, `MICRO_REGISTRY_ADDRESS`,
+ * `ETCD_USERNAME`, `ETCD_PASSWORD`), then the defaults, with the chosen
+ * backend's settings; the etcd password shown as "***". Opens no backend, so
+ * it answers "which registry would this program use?".
+ *
+ * `config_json`: as for `microreg_registry_new` (NULL, "" or "{}" for the
+ * defaults). On success writes to `*out_json` a string the caller releases with
+ * `microreg_string_free`; invalid configuration is
+ * `MICROREG_ERR_INVALID_ARGUMENT` and `*out_json` is left untouched. Any thread.
+ *
+ * # Safety
+ * `config_json` is NULL or NUL-terminated; `out_json` is NULL or writable.
+ */
+int microreg_config_resolve(const char *config_json,
+                            char **out_json);
+
+/**
  * The message of the last failed microreg call on the calling thread, or ""
  * if none has failed on it. A successful call does not clear it.
  *
@@ -148,9 +166,7 @@ extern "C" {
 const char *microreg_last_error(void);
 
 /**
- * The configuration a handle uses, as one flat JSON object (the shape
- * `microreg_registry_new` reads, every default and environment variable
- * resolved; the etcd password shown as "***").
+ * The configuration a handle uses, in the shape of `microreg_config_resolve`.
  *
  * On success writes to `*out_json` a string the caller releases with
  * `microreg_string_free`; `*out_json` is written only on success. Any thread.

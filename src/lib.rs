@@ -23,13 +23,16 @@ pub mod cache;
 pub mod client;
 pub mod config;
 pub mod defaults;
+pub mod domain;
 pub mod environment;
 pub mod error;
+pub mod fanout;
 pub mod ffi;
 pub mod keeper;
 pub mod model;
 pub mod registry;
 pub mod runtime;
+pub mod validate;
 pub mod watch;
 
 pub use client::Client;

@@ -9,13 +9,12 @@ use crate::error::Result;
 use crate::model::Service;
 use crate::watch::Watcher;
 
-pub use crate::defaults::DEFAULT_DOMAIN;
-/// The domain that sees every domain; its nodes carry `metadata["domain"]`.
-pub const WILDCARD_DOMAIN: &str = "*";
-/// The node metadata key that names a node's own domain in the wildcard view.
-pub const DOMAIN_METADATA_KEY: &str = "domain";
+pub use crate::domain::{validate_domain, DEFAULT_DOMAIN, DOMAIN_METADATA_KEY, WILDCARD_DOMAIN};
 
-/// How to register: for how long, and in which domain.
+/// How to register: for how long, and in which domain, as a backend receives
+/// it (`ttl: None` is no TTL). Applications get theirs from
+/// [`crate::Client::register_options`], which applies the client's default
+/// register TTL (90 s unless configured) when the caller names none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegisterOptions {
     /// A node not registered again within this time disappears; `None` keeps it
@@ -241,26 +240,6 @@ pub trait Registry: Send + Sync {
     fn keeps_registrations_alive(&self) -> bool {
         false
     }
-}
-
-/// Rejects a domain that is empty, too long, or the wildcard where a concrete
-/// domain is required.
-pub fn validate_domain(domain: &str, allow_wildcard: bool) -> Result<()> {
-    use crate::error::Error;
-    if domain.is_empty() {
-        return Err(Error::invalid("domain is empty"));
-    }
-    if domain == WILDCARD_DOMAIN && !allow_wildcard {
-        return Err(Error::invalid(
-            "cannot register into the wildcard domain \"*\"; name a concrete domain",
-        ));
-    }
-    if domain.len() > 63 || domain.chars().any(|c| c.is_control() || c == '.') {
-        return Err(Error::invalid(format!(
-            "domain {domain:?} must be one label of at most 63 characters"
-        )));
-    }
-    Ok(())
 }
 
 /// Merges services by version: one entry per version, nodes appended in order,

@@ -180,6 +180,20 @@ func (r *Registry) String() string {
 	return "microreg"
 }
 
+// ResolveConfig is what New(opts...) would use, without opening anything: the
+// options, then go-micro's environment (MICRO_REGISTRY, MICRO_REGISTRY_ADDRESS,
+// ETCD_USERNAME, ETCD_PASSWORD), then the library's defaults; in the shape of
+// Config.
+func ResolveConfig(opts ...Option) (map[string]any, error) {
+	configJSON, err := encodeOptions(opts)
+	if err != nil {
+		return nil, invalid("registry options: %v", err)
+	}
+	var c map[string]any
+	err = cConfigResolve(cbytes(configJSON), func(b []byte) error { return json.Unmarshal(b, &c) })
+	return c, err
+}
+
 // Config is the configuration in use: the library's flat settings with every
 // default and environment variable resolved ("backend", "domain",
 // "register_ttl_ms", the backend's own keys...; the etcd password as "***").

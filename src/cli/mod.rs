@@ -57,11 +57,16 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn interrupted() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("cannot listen for SIGTERM");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+/// The signals are caught from this call on, not from the first poll: a
+/// command that says "Ctrl-C to deregister" must already mean it.
+fn interrupted() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).expect("cannot listen for SIGINT");
+    let mut terminate = signal(SignalKind::terminate()).expect("cannot listen for SIGTERM");
+    async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
     }
 }

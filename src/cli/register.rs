@@ -11,6 +11,7 @@ pub async fn register(client: &Client, global: &GlobalArgs, args: RegisterArgs) 
     let mut node = Node::new(id, args.address);
     node.metadata.extend(args.metadata);
     let service = Service::new(args.name, args.version).with_node(node);
+    let interrupted = super::interrupted();
     let mut options = client.register_options(args.ttl.map_or(Ttl::Default, Ttl::from));
     // As given: the wildcard is rejected here, since it is a view, not a home.
     options.domain = global.domain.clone();
@@ -33,7 +34,7 @@ pub async fn register(client: &Client, global: &GlobalArgs, args: RegisterArgs) 
                     .to_string())
         );
     }
-    super::interrupted().await;
+    interrupted.await;
     client.close().await; // deregisters
     if !global.json {
         println!("deregistered {}", node.id);

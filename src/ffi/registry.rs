@@ -21,7 +21,7 @@ use super::{options, strings};
 /// After `fork()`, a handle made in the parent is refused in the child
 /// (`MICROREG_ERR_INVALID_ARGUMENT`); make a new one there.
 pub struct microreg_registry {
-    client: Client,
+    pub(crate) client: Client,
     /// The process that made the handle: its runtime threads do not survive fork().
     pid: u32,
 }
@@ -30,7 +30,7 @@ pub struct microreg_registry {
 ///
 /// # Safety
 /// `r` is NULL or a live handle from `microreg_registry_new`.
-unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registry> {
+pub(crate) unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registry> {
     let registry = r
         .as_ref()
         .ok_or_else(|| Error::invalid("registry handle is NULL"))?;
@@ -171,28 +171,6 @@ pub unsafe extern "C" fn microreg_registry_register(
             strings::optional(options_json, "options_json")?,
         )?;
         runtime::block_on(registry.client.register(&service, &options))?
-    })
-}
-
-/// The configuration a handle uses, as one flat JSON object (the shape
-/// `microreg_registry_new` reads, every default and environment variable
-/// resolved; the etcd password shown as "***").
-///
-/// On success writes to `*out_json` a string the caller releases with
-/// `microreg_string_free`; `*out_json` is written only on success. Any thread.
-///
-/// # Safety
-/// `r` is NULL or a live handle; `out_json` is NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn microreg_registry_config(
-    r: *mut microreg_registry,
-    out_json: *mut *mut c_char,
-) -> c_int {
-    run(|| {
-        let registry = handle(r)?;
-        let out = out_param(out_json, "out_json")?;
-        *out = strings::str_to_c(&registry.client.config().to_json_redacted())?;
-        Ok(())
     })
 }
 

@@ -71,6 +71,59 @@ impl RegistryArgs {
     }
 }
 
+impl RegistryArgs {
+    /// The arguments of `resolve_config(backend, **keywords)`: the same keywords
+    /// as `Registry(...)`, the ones in seconds converted like there.
+    pub fn from_keywords(
+        backend: Option<String>,
+        mut keywords: Map<String, Value>,
+    ) -> PyResult<Self> {
+        let mut seconds_of = |key: &str| -> PyResult<Option<f64>> {
+            match keywords.remove(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(value) => value
+                    .as_f64()
+                    .map(Some)
+                    .ok_or_else(|| errors::invalid(format!("{key} must be a number of seconds"))),
+            }
+        };
+        let (timeout, cache_ttl, register_ttl) = (
+            seconds_of("timeout")?,
+            seconds_of("cache_ttl")?,
+            seconds_of("register_ttl")?,
+        );
+        Ok(RegistryArgs {
+            backend,
+            domain: None,
+            interfaces: None,
+            addresses: None,
+            timeout,
+            cache: None,
+            cache_ttl,
+            register_ttl,
+            // domain, interfaces, addresses, cache: the core's own key names.
+            options: Some(keywords),
+        })
+    }
+}
+
+/// What `Registry(backend, **keywords)` would use, as a dict, without opening
+/// anything: the keywords, then go-micro's environment (`MICRO_REGISTRY`,
+/// `MICRO_REGISTRY_ADDRESS`, `ETCD_USERNAME`, `ETCD_PASSWORD`), then the
+/// defaults; the etcd password shown as "***".
+#[pyfunction]
+#[pyo3(signature = (backend = None, **options))]
+pub fn resolve_config<'py>(
+    py: Python<'py>,
+    backend: Option<String>,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let keywords = options_from_py(options)?.unwrap_or_default();
+    let config = RegistryArgs::from_keywords(backend, keywords)?.into_config()?;
+    py.import("json")?
+        .call_method1("loads", (config.to_json_redacted(),))
+}
+
 /// The `**options` of `Registry(...)` as JSON, through Python's json module.
 pub fn options_from_py(
     options: Option<&Bound<'_, PyDict>>,

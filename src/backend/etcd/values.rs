@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::layout::{Layout, Scope};
-use crate::backend::memory::with_domain_metadata;
+use crate::domain::with_domain_metadata;
 use crate::model::{Node, Service};
 use crate::registry::WILDCARD_DOMAIN;
 

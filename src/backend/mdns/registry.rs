@@ -16,10 +16,11 @@ use super::interfaces::{self, NetInterface};
 use super::live_view::LiveView;
 use super::transport::Transport;
 use crate::error::{Error, Result};
-use crate::model::{validate_service_name, Service};
+use crate::model::Service;
 use crate::registry::{
     validate_domain, RegisterOptions, Registry, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
+use crate::validate;
 use crate::watch::Watcher;
 
 /// How long a lookup of an unknown service waits for answers (go-micro's
@@ -209,8 +210,7 @@ impl MdnsRegistry {
 #[async_trait]
 impl Registry for MdnsRegistry {
     async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
-        service.validate_for_register()?;
-        validate_domain(&options.domain, false)?;
+        validate::register(service, options)?;
         if let Some(dialect) = &self.gomicro {
             dialect
                 .publish(&options.domain, service, options.ttl)
@@ -226,8 +226,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
-        service.validate_for_deregister()?;
-        validate_domain(domain, false)?;
+        validate::deregister(service, domain)?;
         if let Some(dialect) = &self.gomicro {
             dialect.unpublish(domain, service).await;
         }
@@ -238,8 +237,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
-        validate_service_name(name)?;
-        validate_domain(domain, true)?;
+        validate::get_service(name, domain)?;
         self.browse(domain);
         let found = self.view.get(name, domain);
         if !found.is_empty() {
@@ -276,7 +274,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
-        validate_domain(domain, true)?;
+        validate::list_services(domain)?;
         let sync_domain = if domain == WILDCARD_DOMAIN {
             self.options.domain.clone()
         } else {
@@ -289,10 +287,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
-        validate_domain(&options.domain, true)?;
-        if let Some(name) = &options.service {
-            validate_service_name(name)?;
-        }
+        validate::watch(options)?;
         self.browse(&options.domain);
         Ok(self.view.subscribe(options))
     }
