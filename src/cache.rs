@@ -490,10 +490,6 @@ impl Registry for CachedRegistry {
     fn health(&self) -> Option<Error> {
         self.inner.backend.health()
     }
-
-    fn keeps_registrations_alive(&self) -> bool {
-        self.inner.backend.keeps_registrations_alive()
-    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

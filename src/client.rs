@@ -197,10 +197,6 @@ impl Registry for Client {
     fn health(&self) -> Option<Error> {
         self.registry.health()
     }
-
-    fn keeps_registrations_alive(&self) -> bool {
-        self.registry.keeps_registrations_alive()
-    }
 }
 
 impl Drop for Client {

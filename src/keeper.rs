@@ -73,7 +73,6 @@ impl Keeper {
         self.inner.registry.register(service, options).await?;
         let due = options
             .ttl
-            .filter(|_| !self.inner.registry.keeps_registrations_alive())
             .map(|ttl| Instant::now() + refresh_interval(ttl));
         let template = Arc::new(Service {
             nodes: Vec::new(),

@@ -233,13 +233,6 @@ pub trait Registry: Send + Sync {
     fn health(&self) -> Option<crate::error::Error> {
         None
     }
-
-    /// Whether the backend keeps a registration with a TTL alive by itself
-    /// (etcd: a lease and its keepalive stream), so that the keeper need not
-    /// register it again every third of its TTL.
-    fn keeps_registrations_alive(&self) -> bool {
-        false
-    }
 }
 
 /// Merges services by version: one entry per version, nodes appended in order,

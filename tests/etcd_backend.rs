@@ -327,13 +327,22 @@ async fn a_node_expires_with_its_ttl_when_nobody_keeps_it() {
         assert_ne!(raw[0].2, 0, "a TTL means a lease");
         assert_eq!(raw[0].2, raw[1].2, "nodes of one TTL share one lease");
         assert_eq!(registrant.leases().await.len(), 1);
-        // Kept alive past its TTL while the registrant lives.
-        tokio::time::sleep(Duration::from_secs(4)).await;
+        // Kept past its TTL while the registrant registers it again.
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            registrant
+                .register(
+                    &service("ephemeral", "1", &["e-1", "e-2"]),
+                    &RegisterOptions::default().ttl(Duration::from_secs(2)),
+                )
+                .await
+                .unwrap();
+        }
         assert_eq!(
             raw_get(&server, "/micro/registry/ephemeral/").await.len(),
             2
         );
-    } // the registrant is gone: no more keepalives
+    } // the registrant is gone (as if killed): no more keepalives, the lease expires
     let mut deleted = BTreeSet::new();
     while deleted.len() < 2 {
         let event = next_event(&watcher).await;
@@ -354,11 +363,11 @@ async fn a_lost_lease_is_replaced_and_every_node_put_again() {
     registry
         .register(
             &service("durable", "1", &["d-1", "d-2", "d-3"]),
-            &RegisterOptions::default().ttl(Duration::from_secs(3)),
+            &RegisterOptions::default().ttl(Duration::from_secs(9)),
         )
         .await
         .unwrap();
-    let old_lease = registry.leases().await[&3];
+    let old_lease = registry.leases().await[&9];
     // Behind the client's back: the lease and its keys go.
     server
         .ctl(&["lease", "revoke", &format!("{old_lease:x}")])
@@ -374,13 +383,17 @@ async fn a_lost_lease_is_replaced_and_every_node_put_again() {
                 .all(|(_, _, lease)| *lease != 0 && *lease != old_lease)
     })
     .await;
-    assert_ne!(registry.leases().await[&3], old_lease);
+    assert_ne!(registry.leases().await[&9], old_lease);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_survives_an_etcd_restart_and_watches_resume() {
     let mut server = EtcdServer::start();
-    let registrant = registry_at(&server.endpoint());
+    // Through a client, whose keeper registers the nodes again within their TTL.
+    let registrant = microreg::Client::with_backend(
+        std::sync::Arc::new(registry_at(&server.endpoint())),
+        microreg::Config::default(),
+    );
     let observer = registry_at(&server.endpoint());
     registrant
         .register(
@@ -831,13 +844,10 @@ impl Registry for Counting {
     fn name(&self) -> &'static str {
         "counting etcd"
     }
-    fn keeps_registrations_alive(&self) -> bool {
-        self.inner.keeps_registrations_alive()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_client_leaves_keeping_alive_to_the_lease() {
+async fn the_keepers_refreshes_cost_etcd_nothing() {
     let server = EtcdServer::start();
     let counting = std::sync::Arc::new(Counting {
         inner: registry_at(&server.endpoint()),
@@ -851,15 +861,60 @@ async fn the_client_leaves_keeping_alive_to_the_lease() {
         )
         .await
         .unwrap();
-    // Several TTLs: the lease's stream keeps the node, the keeper sends nothing.
+    let written = revision(&server).await;
+    // Several TTLs: the keeper refreshes, the lease's stream keeps the node,
+    // and etcd's data does not change.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    assert_eq!(
-        counting.registers.load(std::sync::atomic::Ordering::SeqCst),
-        1
-    );
+    assert!(counting.registers.load(std::sync::atomic::Ordering::SeqCst) >= 4);
     assert_eq!(raw_get(&server, "/micro/registry/kept/").await.len(), 1);
+    assert_eq!(revision(&server).await, written);
     client.close().await;
     assert!(raw_get(&server, "/micro/registry/kept/").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_not_registered_again_within_its_ttl_goes() {
+    let server = EtcdServer::start();
+    let registry = registry_at(&server.endpoint());
+    let watcher = registry.watch(&WatchOptions::default()).await.unwrap();
+    registry
+        .register(
+            &service("lapsed", "1", &["l-1"]),
+            &RegisterOptions::default().ttl(Duration::from_secs(2)),
+        )
+        .await
+        .unwrap();
+    registry
+        .register(
+            &service("lasting", "1", &["l-2"]),
+            &RegisterOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mut deleted = None;
+    while deleted.is_none() {
+        let event = next_event(&watcher).await;
+        if event.action == Action::Delete {
+            deleted = Some(event.service.nodes[0].id.clone());
+        }
+    }
+    assert_eq!(deleted.as_deref(), Some("l-1"));
+    assert_eq!(
+        registry.get_service("lapsed", "micro").await,
+        Err(Error::NotFound)
+    );
+    assert_eq!(
+        registry
+            .get_service("lasting", "micro")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    eventually("the lease without nodes is revoked", || async {
+        registry.leases().await.is_empty()
+    })
+    .await;
 }
 
 /// etcd's count of Range requests served, from its metrics page.

@@ -86,8 +86,10 @@ impl Connection {
         Fut: Future<Output = std::result::Result<T, etcd_client::Error>>,
     {
         let deadline = tokio::time::Instant::now() + self.request_timeout;
+        // With one member, fail at once; with several, keep trying others
+        // until the deadline.
         let attempts = if self.endpoints.len() > 1 {
-            2 * self.endpoints.len() + 1
+            usize::MAX
         } else {
             1
         };
@@ -107,7 +109,7 @@ impl Connection {
                         return Err(error);
                     }
                     last = Some(error);
-                    let pause = Duration::from_millis(20 << attempt.min(4));
+                    let pause = Duration::from_millis(20 << attempt.min(3));
                     if tokio::time::Instant::now() + pause >= deadline {
                         break;
                     }

@@ -33,6 +33,14 @@ pub(crate) struct Shared {
     pub(super) writes: tokio::sync::Mutex<Writes>,
     pub(super) health: Health,
     pub(super) invalid: InvalidValues,
+    /// Wakes the expiry reaper when a deadline may have moved earlier.
+    pub(super) deadlines_changed: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.deadlines_changed.notify_one();
+    }
 }
 
 impl EtcdRegistry {
@@ -46,16 +54,21 @@ impl EtcdRegistry {
         if config.max_txn_ops == 0 {
             return Err(Error::invalid("etcd max_txn_ops must be above zero"));
         }
-        Ok(EtcdRegistry {
-            shared: Arc::new(Shared {
-                conn: Connection::new(config, request_timeout)?,
-                layout: Layout::new(&config.prefix)?,
-                max_txn_ops: config.max_txn_ops,
-                writes: tokio::sync::Mutex::new(Writes::default()),
-                health: Health::default(),
-                invalid: InvalidValues::default(),
-            }),
-        })
+        let deadlines_changed = Arc::new(tokio::sync::Notify::new());
+        let shared = Arc::new(Shared {
+            conn: Connection::new(config, request_timeout)?,
+            layout: Layout::new(&config.prefix)?,
+            max_txn_ops: config.max_txn_ops,
+            writes: tokio::sync::Mutex::new(Writes::default()),
+            health: Health::default(),
+            invalid: InvalidValues::default(),
+            deadlines_changed: deadlines_changed.clone(),
+        });
+        crate::runtime::handle().spawn(super::expiry::reap_expired(
+            Arc::downgrade(&shared),
+            deadlines_changed,
+        ));
+        Ok(EtcdRegistry { shared })
     }
 
     /// How many values under the prefix could not be read as a service (and
@@ -107,6 +120,7 @@ impl Shared {
             .filter(|(key, written)| writes.nodes.get(key) != Some(written))
             .collect();
         if wanted.is_empty() {
+            self.set_deadlines(&mut writes, service, options);
             return Ok(());
         }
         let ops = |lease: i64| {
@@ -159,12 +173,36 @@ impl Shared {
             self.move_key(&mut writes, &key, previous.and_then(|w| w.ttl), ttl)
                 .await;
         }
+        self.set_deadlines(&mut writes, service, options);
         Ok(())
+    }
+
+    /// The registered nodes expire a TTL from now unless registered again.
+    fn set_deadlines(&self, writes: &mut Writes, service: &Service, options: &RegisterOptions) {
+        let deadline = options.ttl.map(|ttl| tokio::time::Instant::now() + ttl);
+        for node in &service.nodes {
+            let key = self
+                .layout
+                .node_key(&options.domain, &service.name, &node.id);
+            match deadline {
+                Some(deadline) => writes.deadlines.insert(key, deadline),
+                None => writes.deadlines.remove(&key),
+            };
+        }
+        if deadline.is_some() {
+            self.deadlines_changed.notify_one();
+        }
     }
 
     /// Files `key` under the lease of `to` instead of `from`; a lease left
     /// without nodes is revoked.
-    async fn move_key(&self, writes: &mut Writes, key: &str, from: Option<i64>, to: Option<i64>) {
+    pub(super) async fn move_key(
+        &self,
+        writes: &mut Writes,
+        key: &str,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) {
         if from != to {
             if let Some(from) = from {
                 let empty = writes.leases.get_mut(&from).is_some_and(|slot| {
@@ -216,6 +254,7 @@ impl Shared {
             .collect();
         self.apply_batched(ops).await?;
         for key in &keys {
+            writes.deadlines.remove(key);
             if let Some(previous) = writes.nodes.remove(key) {
                 self.move_key(&mut writes, key, previous.ttl, None).await;
             }
@@ -287,11 +326,5 @@ impl Registry for EtcdRegistry {
 
     fn health(&self) -> Option<Error> {
         self.shared.health.get()
-    }
-
-    /// Leases live as long as their keepalive streams: the keeper's refresh
-    /// would only re-send what etcd already has.
-    fn keeps_registrations_alive(&self) -> bool {
-        true
     }
 }

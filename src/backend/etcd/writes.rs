@@ -30,6 +30,8 @@ pub(crate) struct Writes {
     pub nodes: HashMap<String, Written>,
     /// One lease per distinct TTL.
     pub leases: BTreeMap<TtlSeconds, LeaseSlot>,
+    /// etcd key -> when the node expires unless registered again.
+    pub deadlines: HashMap<String, tokio::time::Instant>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
