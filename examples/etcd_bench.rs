@@ -21,7 +21,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use microreg::backend::etcd::{EtcdConfig, EtcdRegistry};
 use microreg::{
-    Action, BackendConfig, Client, Config, Node, RegisterOptions, Registry, Service, WatchOptions,
+    Action, BackendConfig, Client, Config, Node, RegisterOptions, Registry, Service, Ttl,
+    WatchOptions,
 };
 
 fn main() {
@@ -88,7 +89,7 @@ fn registrant(endpoint: &str) {
                 let svc = Service::new(*name, "1.0.0").with_node(Node::new(*id, "10.0.0.1:1"));
                 let started = now_ns();
                 runtime
-                    .block_on(client.register(&svc, &client.register_options(None)))
+                    .block_on(client.register(&svc, &client.register_options(Ttl::Never)))
                     .unwrap();
                 writeln!(out, "started {started}").unwrap();
             }
@@ -98,7 +99,7 @@ fn registrant(endpoint: &str) {
                 runtime
                     .block_on(client.register(
                         &svc,
-                        &client.register_options(Some(Duration::from_secs(30))),
+                        &client.register_options(Ttl::After(Duration::from_secs(30))),
                     ))
                     .unwrap();
                 writeln!(out, "started {started}").unwrap();

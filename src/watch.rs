@@ -63,6 +63,20 @@ impl WatchSender {
         self.push(Ok(event))
     }
 
+    /// Queues an event, waiting while the queue is full: for a backend whose
+    /// source can wait (etcd's watch stream holds further events meanwhile),
+    /// so that a burst larger than the queue loses nothing. Returns false once
+    /// the watcher is gone or stopped.
+    pub async fn send_waiting(&self, event: Event) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        tokio::select! {
+            sent = self.events.send(Ok(event)) => sent.is_ok(),
+            _ = self.closed() => false,
+        }
+    }
+
     /// Ends the stream with an error (e.g. the backend went away).
     pub fn fail(&self, error: Error) {
         self.push(Err(error));

@@ -696,3 +696,76 @@ async fn a_thousand_nodes_go_in_a_few_transactions_and_refreshes_cost_nothing() 
         Err(Error::NotFound)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_larger_than_the_watch_queue_loses_nothing() {
+    let server = EtcdServer::start();
+    let registry = registry_at(&server.endpoint());
+    let watcher = registry.watch(&WatchOptions::default()).await.unwrap();
+    let count = microreg::watch::WATCH_QUEUE_CAPACITY + 1000;
+    let ids_owned: Vec<String> = (0..count).map(|i| format!("n-{i:05}")).collect();
+    let id_refs: Vec<&str> = ids_owned.iter().map(String::as_str).collect();
+    // Registered while nobody reads the watcher.
+    registry
+        .register(
+            &service("burst", "1", &id_refs),
+            &RegisterOptions::default(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut seen = BTreeSet::new();
+    while seen.len() < count {
+        let event = next_event(&watcher).await;
+        assert_eq!(event.action, Action::Create);
+        seen.insert(event.service.nodes[0].id.clone());
+    }
+    assert_eq!(watcher.dropped_events(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_a_client_certificate() {
+    let server = EtcdServer::start_tls();
+    let tls = server.tls.as_ref().unwrap();
+    let config = EtcdConfig {
+        addresses: vec![server.endpoint()],
+        tls_ca: Some(tls.ca.clone()),
+        tls_cert: Some(tls.client_cert.clone()),
+        tls_key: Some(tls.client_key.clone()),
+        ..EtcdConfig::default()
+    };
+    let registry = EtcdRegistry::connect(&config, TIMEOUT).unwrap();
+    registry
+        .register(
+            &service("secret", "1", &["t-1"]),
+            &RegisterOptions::default().ttl(Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        registry.get_service("secret", "micro").await.unwrap()[0].nodes[0].id,
+        "t-1"
+    );
+    let raw = server
+        .ctl(&["get", "--print-value-only", "/micro/registry/secret/t-1"])
+        .unwrap();
+    assert!(raw.contains("t-1"), "{raw}");
+
+    // Without a client certificate the server refuses: a clear error, no hang.
+    let no_cert = EtcdRegistry::connect(
+        &EtcdConfig {
+            tls_cert: None,
+            tls_key: None,
+            ..config.clone()
+        },
+        TIMEOUT,
+    )
+    .unwrap();
+    let outcome = tokio::time::timeout(PATIENCE, no_cert.list_services("micro"))
+        .await
+        .expect("a refused TLS handshake must not hang");
+    assert!(
+        matches!(outcome, Err(Error::BackendUnavailable(_))),
+        "{outcome:?}"
+    );
+}

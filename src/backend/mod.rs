@@ -21,14 +21,18 @@ pub fn open(config: &Config) -> Result<Arc<dyn Registry>> {
         BackendConfig::Mdns(mdns) => Ok(Arc::new(mdns::MdnsRegistry::new(
             mdns::MdnsOptions::new(&config.domain, mdns),
         )?)),
-        #[cfg(feature = "etcd")]
-        BackendConfig::Etcd(etcd) => Ok(Arc::new(etcd::EtcdRegistry::connect(
-            etcd,
-            config.timeout(),
-        )?)),
-        #[cfg(not(feature = "etcd"))]
-        BackendConfig::Etcd(_) => Err(crate::error::Error::unavailable(
-            "this build of microreg has no etcd backend (cargo feature \"etcd\" is off)",
-        )),
+        BackendConfig::Etcd(etcd) => open_etcd(etcd, config.timeout()),
     }
+}
+
+#[cfg(feature = "etcd")]
+fn open_etcd(config: &etcd::EtcdConfig, timeout: std::time::Duration) -> Result<Arc<dyn Registry>> {
+    Ok(Arc::new(etcd::EtcdRegistry::connect(config, timeout)?))
+}
+
+#[cfg(not(feature = "etcd"))]
+fn open_etcd(_: &etcd::EtcdConfig, _: std::time::Duration) -> Result<Arc<dyn Registry>> {
+    Err(crate::error::Error::unavailable(
+        "this build of microreg has no etcd backend (cargo feature \"etcd\" is off)",
+    ))
 }

@@ -16,6 +16,97 @@ pub struct EtcdServer {
     child: Option<Child>,
     /// etcdctl needs these once auth is on.
     root_password: Option<String>,
+    /// Set for a TLS server: certificates made for this server.
+    pub tls: Option<TestCertificates>,
+}
+
+/// A throwaway CA, a server certificate for 127.0.0.1 and a client certificate.
+pub struct TestCertificates {
+    pub ca: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+impl TestCertificates {
+    /// Makes them with openssl in `dir`.
+    fn make(dir: &std::path::Path) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let run = |args: &[&str]| {
+            let status = Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl");
+            assert!(status.success(), "openssl {args:?}");
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=microreg test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ]);
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
+        )
+        .unwrap();
+        for who in ["server", "client"] {
+            let (key, csr, pem) = (
+                format!("{who}.key"),
+                format!("{who}.csr"),
+                format!("{who}.pem"),
+            );
+            run(&[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                &format!("/CN=microreg-{who}"),
+                "-keyout",
+                &key,
+                "-out",
+                &csr,
+            ]);
+            run(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "ext.cnf",
+                "-out",
+                &pem,
+            ]);
+        }
+        TestCertificates {
+            ca: dir.join("ca.pem"),
+            server_cert: dir.join("server.pem"),
+            server_key: dir.join("server.key"),
+            client_cert: dir.join("client.pem"),
+            client_key: dir.join("client.key"),
+        }
+    }
 }
 
 fn free_port() -> u16 {
@@ -29,6 +120,15 @@ fn free_port() -> u16 {
 impl EtcdServer {
     /// Starts a server and waits until it answers.
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// Starts a server that speaks TLS only and asks clients for a certificate.
+    pub fn start_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Self {
         let data_dir = std::env::temp_dir().join(format!(
             "microreg-etcd-test-{}-{}",
             std::process::id(),
@@ -41,7 +141,13 @@ impl EtcdServer {
             data_dir,
             child: None,
             root_password: None,
+            tls: None,
         };
+        if tls {
+            server.tls = Some(TestCertificates::make(
+                &server.data_dir.with_extension("tls"),
+            ));
+        }
         server.launch();
         server
     }
@@ -52,14 +158,26 @@ impl EtcdServer {
     }
 
     fn launch(&mut self) {
-        let client = format!("http://127.0.0.1:{}", self.client_port);
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let client = format!("{scheme}://127.0.0.1:{}", self.client_port);
         let peer = format!("http://127.0.0.1:{}", self.peer_port);
         let metrics = format!("http://127.0.0.1:{}", self.metrics_port);
         let log = std::fs::File::create(
             std::env::temp_dir().join(format!("microreg-etcd-test-{}.log", self.client_port)),
         )
         .expect("etcd log file");
-        let child = Command::new("etcd")
+        let mut command = Command::new("etcd");
+        if let Some(tls) = &self.tls {
+            command
+                .arg("--cert-file")
+                .arg(&tls.server_cert)
+                .arg("--key-file")
+                .arg(&tls.server_key)
+                .arg("--trusted-ca-file")
+                .arg(&tls.ca)
+                .arg("--client-cert-auth");
+        }
+        let child = command
             .args(["--name", "microreg-test", "--data-dir"])
             .arg(&self.data_dir)
             .args([
@@ -108,14 +226,22 @@ impl EtcdServer {
     /// Runs etcdctl against this server; its stdout, or its stderr as the error.
     pub fn ctl(&self, args: &[&str]) -> Result<String, String> {
         let mut command = Command::new("etcdctl");
-        command.env("ETCDCTL_API", "3").args([
-            "--endpoints",
-            &self.endpoint(),
-            "--dial-timeout",
-            "2s",
-        ]);
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let endpoint = format!("{scheme}://{}", self.endpoint());
+        command
+            .env("ETCDCTL_API", "3")
+            .args(["--endpoints", &endpoint, "--dial-timeout", "2s"]);
         if let Some(password) = &self.root_password {
             command.args(["--user", &format!("root:{password}")]);
+        }
+        if let Some(tls) = &self.tls {
+            command
+                .arg("--cacert")
+                .arg(&tls.ca)
+                .arg("--cert")
+                .arg(&tls.client_cert)
+                .arg("--key")
+                .arg(&tls.client_key);
         }
         let output = command
             .args(args)
@@ -176,5 +302,6 @@ impl Drop for EtcdServer {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.data_dir);
+        let _ = std::fs::remove_dir_all(self.data_dir.with_extension("tls"));
     }
 }

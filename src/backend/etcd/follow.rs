@@ -188,6 +188,8 @@ async fn follow(
             }
         };
         let mut backoff = FIRST_BACKOFF;
+        // Told once the watch is open again and the registry let go.
+        let mut pending = Vec::new();
         loop {
             let Some(registry) = shared.upgrade() else {
                 return;
@@ -201,11 +203,7 @@ async fn follow(
                             changes = events.len(),
                             "etcd watch history was compacted; resynchronised from a fresh read"
                         );
-                        for event in events {
-                            if !sender.send(event) {
-                                return;
-                            }
-                        }
+                        pending.extend(events);
                         snapshot = fresh;
                         revision = fresh_revision;
                         compacted = false;
@@ -235,6 +233,11 @@ async fn follow(
             }
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
+        for event in pending {
+            if !sender.send_waiting(event).await {
+                return;
+            }
+        }
     }
 }
 
@@ -262,50 +265,66 @@ async fn follow_stream(
         if answer.canceled() {
             return Ended::Broken(format!("cancelled: {}", answer.cancel_reason()));
         }
-        let Some(registry) = shared.upgrade() else {
-            return Ended::Stopped;
-        };
-        for event in answer.events() {
-            let Some(kv) = event.kv() else { continue };
-            *revision = (*revision).max(kv.mod_revision());
-            let told = match event.event_type() {
-                EventType::Put => {
-                    let key = kv.key();
-                    if snapshot.get(key).is_some_and(|k| k.value == kv.value()) {
-                        continue; // same value, new lease: nothing changed
-                    }
-                    let decoded =
-                        decode(&registry.layout, scope, key, kv.value(), &registry.invalid);
-                    let service = match decoded {
-                        Decoded::Outside => continue,
-                        Decoded::Invalid => None,
-                        Decoded::Service(service) => Some(service),
-                    };
-                    let known = Known {
-                        value: kv.value().to_vec(),
-                        service: service.clone(),
-                    };
-                    let before = snapshot.insert(key.to_vec(), known).and_then(|k| k.service);
-                    match (before, service) {
-                        (None, Some(now)) => Some(Event::now(Action::Create, now)),
-                        (Some(_), Some(now)) => Some(Event::now(Action::Update, now)),
-                        (Some(before), None) => Some(Event::now(Action::Delete, before)),
-                        (None, None) => None,
-                    }
-                }
-                EventType::Delete => snapshot
-                    .remove(kv.key())
-                    .and_then(|k| k.service)
-                    .map(|before| Event::now(Action::Delete, before)),
+        // The registry is held while decoding, not while waiting for the reader.
+        let told = {
+            let Some(registry) = shared.upgrade() else {
+                return Ended::Stopped;
             };
-            if let Some(event) = told {
-                if !sender.send(event) {
-                    return Ended::Stopped;
-                }
+            registry.health.up();
+            changes(&registry, scope, snapshot, revision, answer.events())
+        };
+        for event in told {
+            if !sender.send_waiting(event).await {
+                return Ended::Stopped;
             }
         }
-        registry.health.up();
     }
+}
+
+/// Applies one answer's events to the snapshot; the changes to tell.
+fn changes(
+    registry: &Shared,
+    scope: &Scope,
+    snapshot: &mut Snapshot,
+    revision: &mut i64,
+    events: &[etcd_client::Event],
+) -> Vec<Event> {
+    let mut told = Vec::new();
+    for event in events {
+        let Some(kv) = event.kv() else { continue };
+        *revision = (*revision).max(kv.mod_revision());
+        let change = match event.event_type() {
+            EventType::Put => {
+                let key = kv.key();
+                if snapshot.get(key).is_some_and(|k| k.value == kv.value()) {
+                    continue; // same value, new lease: nothing changed
+                }
+                let decoded = decode(&registry.layout, scope, key, kv.value(), &registry.invalid);
+                let service = match decoded {
+                    Decoded::Outside => continue,
+                    Decoded::Invalid => None,
+                    Decoded::Service(service) => Some(service),
+                };
+                let known = Known {
+                    value: kv.value().to_vec(),
+                    service: service.clone(),
+                };
+                let before = snapshot.insert(key.to_vec(), known).and_then(|k| k.service);
+                match (before, service) {
+                    (None, Some(now)) => Some(Event::now(Action::Create, now)),
+                    (Some(_), Some(now)) => Some(Event::now(Action::Update, now)),
+                    (Some(before), None) => Some(Event::now(Action::Delete, before)),
+                    (None, None) => None,
+                }
+            }
+            EventType::Delete => snapshot
+                .remove(kv.key())
+                .and_then(|k| k.service)
+                .map(|before| Event::now(Action::Delete, before)),
+        };
+        told.extend(change);
+    }
+    told
 }
 
 /// The events that turn `before` into `after`.
