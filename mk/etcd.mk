@@ -53,6 +53,10 @@ $(ETCD_STAMP):
 
 etcd-server: $(ETCD_STAMP)
 
+# The backend's own tests (tests/etcd_backend.rs) start etcd themselves and run
+# in plain `cargo test`: the server must be installed before test-rust too.
+test-rust: $(ETCD_STAMP)
+
 $(GOMICRO_ETCD_PEER): $(wildcard tests/interop/gomicro-etcd/*.go) tests/interop/gomicro-etcd/go.mod tests/interop/gomicro-etcd/go.sum
 	mkdir -p $(ETCD_BUILD)
 	cd tests/interop/gomicro-etcd && go mod download && go build -o $(CURDIR)/$@ .
