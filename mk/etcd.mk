@@ -69,7 +69,9 @@ test-etcd: test-etcd-rust test-etcd-faces
 
 test-etcd-rust: etcd-peers
 	$(WITH_ETCD) env $(ETCD_ENV) $(CARGO) test --offline \
-		$(addprefix --test ,$(ETCD_LOCAL_TESTS)) -- --include-ignored --test-threads=2
+		$(addprefix --test ,$(ETCD_LOCAL_TESTS)) -- --include-ignored --test-threads=2 --skip with_auth
+	$(WITH_ETCD) --auth env $(ETCD_ENV) $(CARGO) test --offline --test etcd_interop \
+		-- --include-ignored with_auth
 	$(ISOLATED) env $(ETCD_ENV) $(CARGO) test --offline --test $(ETCD_CLUSTER_TEST) \
 		-- --include-ignored --test-threads=1
 
