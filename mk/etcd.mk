@@ -82,5 +82,5 @@ test-etcd-faces: etcd-server python-venv go
 	$(WITH_ETCD) sh -c "cd bindings/go && $(GO_OFFLINE) $(GO) test -count=1 -run Etcd ."
 
 bench-etcd: $(ETCD_STAMP) $(GOMICRO_ETCD_PEER)
-	$(CARGO) build --release --bin microreg --examples
+	$(CARGO) build --release --example etcd_bench
 	$(WITH_ETCD) env $(ETCD_ENV) tests/etcd/bench
