@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod etcd;
+pub mod etcd_peers;
 pub mod hosts;
 pub mod tcp_relay;
 
