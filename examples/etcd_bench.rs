@@ -191,7 +191,10 @@ async fn observer(endpoint: &str) {
         let id = format!("lat-{i}");
         child.send(&format!("one {latency_service} {id}"));
         let seen = loop {
-            let event = watcher.next_timeout(Duration::from_secs(10)).await.unwrap();
+            let event = watcher
+                .next_timeout(Duration::from_secs(60))
+                .await
+                .expect("the registration in process A reaches the watch in B");
             if event.action == Action::Create && event.service.nodes[0].id == id {
                 break now_ns();
             }
@@ -280,7 +283,10 @@ async fn bulk(
     let mut created = 0;
     let mut last = 0;
     while created < size {
-        let event = watcher.next_timeout(Duration::from_secs(60)).await.unwrap();
+        let event = watcher
+            .next_timeout(Duration::from_secs(120))
+            .await
+            .expect("every node registered in process A reaches the watch in B");
         if event.action == Action::Create {
             created += event.service.nodes.len();
             last = now_ns();

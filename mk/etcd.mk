@@ -53,6 +53,10 @@ $(ETCD_STAMP):
 
 etcd-server: $(ETCD_STAMP)
 
+# The backend's own tests (tests/etcd_backend.rs) start etcd themselves and run
+# in plain `cargo test`: the server must be installed before test-rust too.
+test-rust: $(ETCD_STAMP)
+
 $(GOMICRO_ETCD_PEER): $(wildcard tests/interop/gomicro-etcd/*.go) tests/interop/gomicro-etcd/go.mod tests/interop/gomicro-etcd/go.sum
 	mkdir -p $(ETCD_BUILD)
 	cd tests/interop/gomicro-etcd && go mod download && go build -o $(CURDIR)/$@ .
@@ -65,7 +69,9 @@ test-etcd: test-etcd-rust test-etcd-faces
 
 test-etcd-rust: etcd-peers
 	$(WITH_ETCD) env $(ETCD_ENV) $(CARGO) test --offline \
-		$(addprefix --test ,$(ETCD_LOCAL_TESTS)) -- --include-ignored --test-threads=2
+		$(addprefix --test ,$(ETCD_LOCAL_TESTS)) -- --include-ignored --test-threads=2 --skip with_auth
+	$(WITH_ETCD) --auth env $(ETCD_ENV) $(CARGO) test --offline --test etcd_interop \
+		-- --include-ignored with_auth
 	$(ISOLATED) env $(ETCD_ENV) $(CARGO) test --offline --test $(ETCD_CLUSTER_TEST) \
 		-- --include-ignored --test-threads=1
 
@@ -76,5 +82,5 @@ test-etcd-faces: etcd-server python-venv go
 	$(WITH_ETCD) sh -c "cd bindings/go && $(GO_OFFLINE) $(GO) test -count=1 -run Etcd ."
 
 bench-etcd: $(ETCD_STAMP) $(GOMICRO_ETCD_PEER)
-	$(CARGO) build --release --bin microreg --examples
+	$(CARGO) build --release --example etcd_bench
 	$(WITH_ETCD) env $(ETCD_ENV) tests/etcd/bench

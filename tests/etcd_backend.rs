@@ -43,6 +43,14 @@ fn ids(services: &[Service]) -> BTreeSet<String> {
         .collect()
 }
 
+/// A registry that reaches `server` through a relay the test can cut.
+async fn behind_a_relay(server: &EtcdServer) -> (TcpRelay, EtcdRegistry) {
+    let target = format!("127.0.0.1:{}", server.client_port).parse().unwrap();
+    let relay = TcpRelay::start(target).await;
+    let registry = registry_at(&relay.address.to_string());
+    (relay, registry)
+}
+
 async fn raw_client(server: &EtcdServer) -> etcd_client::Client {
     etcd_client::Client::connect([server.endpoint()], None)
         .await
@@ -320,13 +328,22 @@ async fn a_node_expires_with_its_ttl_when_nobody_keeps_it() {
         assert_ne!(raw[0].2, 0, "a TTL means a lease");
         assert_eq!(raw[0].2, raw[1].2, "nodes of one TTL share one lease");
         assert_eq!(registrant.leases().await.len(), 1);
-        // Kept alive past its TTL while the registrant lives.
-        tokio::time::sleep(Duration::from_secs(4)).await;
+        // Kept past its TTL while the registrant registers it again.
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            registrant
+                .register(
+                    &service("ephemeral", "1", &["e-1", "e-2"]),
+                    &RegisterOptions::default().ttl(Duration::from_secs(2)),
+                )
+                .await
+                .unwrap();
+        }
         assert_eq!(
             raw_get(&server, "/micro/registry/ephemeral/").await.len(),
             2
         );
-    } // the registrant is gone: no more keepalives
+    } // the registrant is gone (as if killed): no more keepalives, the lease expires
     let mut deleted = BTreeSet::new();
     while deleted.len() < 2 {
         let event = next_event(&watcher).await;
@@ -347,11 +364,11 @@ async fn a_lost_lease_is_replaced_and_every_node_put_again() {
     registry
         .register(
             &service("durable", "1", &["d-1", "d-2", "d-3"]),
-            &RegisterOptions::default().ttl(Duration::from_secs(3)),
+            &RegisterOptions::default().ttl(Duration::from_secs(9)),
         )
         .await
         .unwrap();
-    let old_lease = registry.leases().await[&3];
+    let old_lease = registry.leases().await[&9];
     // Behind the client's back: the lease and its keys go.
     server
         .ctl(&["lease", "revoke", &format!("{old_lease:x}")])
@@ -367,13 +384,17 @@ async fn a_lost_lease_is_replaced_and_every_node_put_again() {
                 .all(|(_, _, lease)| *lease != 0 && *lease != old_lease)
     })
     .await;
-    assert_ne!(registry.leases().await[&3], old_lease);
+    assert_ne!(registry.leases().await[&9], old_lease);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_survives_an_etcd_restart_and_watches_resume() {
     let mut server = EtcdServer::start();
-    let registrant = registry_at(&server.endpoint());
+    // Through a client, whose keeper registers the nodes again within their TTL.
+    let registrant = microreg::Client::with_backend(
+        std::sync::Arc::new(registry_at(&server.endpoint())),
+        microreg::Config::default(),
+    );
     let observer = registry_at(&server.endpoint());
     registrant
         .register(
@@ -406,10 +427,8 @@ async fn a_registration_survives_an_etcd_restart_and_watches_resume() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_compaction_a_watch_resynchronises_and_tells_the_deletes() {
     let server = EtcdServer::start();
-    let target = format!("127.0.0.1:{}", server.client_port).parse().unwrap();
-    let relay = TcpRelay::start(target).await;
+    let (relay, cut_off) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
-    let cut_off = registry_at(&relay.address.to_string());
     writer
         .register(
             &service("svc", "1", &["a", "b"]),
@@ -474,10 +493,8 @@ async fn after_a_compaction_a_watch_resynchronises_and_tells_the_deletes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_resumes_after_a_partition_without_missing_changes() {
     let server = EtcdServer::start();
-    let target = format!("127.0.0.1:{}", server.client_port).parse().unwrap();
-    let relay = TcpRelay::start(target).await;
+    let (relay, cut_off) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
-    let cut_off = registry_at(&relay.address.to_string());
     writer
         .register(&service("svc", "1", &["a"]), &RegisterOptions::default())
         .await
@@ -547,8 +564,7 @@ async fn an_unreachable_cluster_is_a_clear_error_not_a_hang() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_etcd_is_unreachable_the_client_serves_its_cache_and_says_so() {
     let server = EtcdServer::start();
-    let target = format!("127.0.0.1:{}", server.client_port).parse().unwrap();
-    let relay = TcpRelay::start(target).await;
+    let (relay, behind) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
     writer
         .register(
@@ -557,7 +573,7 @@ async fn while_etcd_is_unreachable_the_client_serves_its_cache_and_says_so() {
         )
         .await
         .unwrap();
-    let backend = std::sync::Arc::new(registry_at(&relay.address.to_string()));
+    let backend = std::sync::Arc::new(behind);
     let client = microreg::Client::with_backend(backend, microreg::Config::default());
     let warm = client.get_service("cached", "micro").await.unwrap();
     assert_eq!(client.status(), None);
@@ -769,4 +785,181 @@ async fn tls_with_a_client_certificate() {
         matches!(outcome, Err(Error::BackendUnavailable(_))),
         "{outcome:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_member_in_the_list_is_passed_over() {
+    let server = EtcdServer::start();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = EtcdConfig {
+        addresses: vec![dead.to_string(), server.endpoint()],
+        dial_timeout_ms: 500,
+        ..EtcdConfig::default()
+    };
+    let registry = EtcdRegistry::connect(&config, TIMEOUT).unwrap();
+    for i in 0..20 {
+        registry
+            .register(
+                &service("failover", "1", &[&format!("f-{i}")]),
+                &RegisterOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            registry.get_service("failover", "micro").await.unwrap()[0]
+                .nodes
+                .len(),
+            i + 1
+        );
+    }
+}
+
+/// Counts the registrations that reach the etcd backend.
+struct Counting {
+    inner: EtcdRegistry,
+    registers: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Registry for Counting {
+    async fn register(&self, service: &Service, options: &RegisterOptions) -> microreg::Result<()> {
+        self.registers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.register(service, options).await
+    }
+    async fn deregister(&self, service: &Service, domain: &str) -> microreg::Result<()> {
+        self.inner.deregister(service, domain).await
+    }
+    async fn get_service(&self, name: &str, domain: &str) -> microreg::Result<Vec<Service>> {
+        self.inner.get_service(name, domain).await
+    }
+    async fn list_services(&self, domain: &str) -> microreg::Result<Vec<Service>> {
+        self.inner.list_services(domain).await
+    }
+    async fn watch(&self, options: &WatchOptions) -> microreg::Result<microreg::Watcher> {
+        self.inner.watch(options).await
+    }
+    fn name(&self) -> &'static str {
+        "counting etcd"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keepers_refreshes_cost_etcd_nothing() {
+    let server = EtcdServer::start();
+    let counting = std::sync::Arc::new(Counting {
+        inner: registry_at(&server.endpoint()),
+        registers: Default::default(),
+    });
+    let client = microreg::Client::with_backend(counting.clone(), microreg::Config::default());
+    client
+        .register(
+            &service("kept", "1", &["k-1"]),
+            &RegisterOptions::default().ttl(Duration::from_secs(2)),
+        )
+        .await
+        .unwrap();
+    let written = revision(&server).await;
+    // Several TTLs: the keeper refreshes, the lease's stream keeps the node,
+    // and etcd's data does not change.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(counting.registers.load(std::sync::atomic::Ordering::SeqCst) >= 4);
+    assert_eq!(raw_get(&server, "/micro/registry/kept/").await.len(), 1);
+    assert_eq!(revision(&server).await, written);
+    client.close().await;
+    assert!(raw_get(&server, "/micro/registry/kept/").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_not_registered_again_within_its_ttl_goes() {
+    let server = EtcdServer::start();
+    let registry = registry_at(&server.endpoint());
+    let watcher = registry.watch(&WatchOptions::default()).await.unwrap();
+    registry
+        .register(
+            &service("lapsed", "1", &["l-1"]),
+            &RegisterOptions::default().ttl(Duration::from_secs(2)),
+        )
+        .await
+        .unwrap();
+    registry
+        .register(
+            &service("lasting", "1", &["l-2"]),
+            &RegisterOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mut deleted = None;
+    while deleted.is_none() {
+        let event = next_event(&watcher).await;
+        if event.action == Action::Delete {
+            deleted = Some(event.service.nodes[0].id.clone());
+        }
+    }
+    assert_eq!(deleted.as_deref(), Some("l-1"));
+    assert_eq!(
+        registry.get_service("lapsed", "micro").await,
+        Err(Error::NotFound)
+    );
+    assert_eq!(
+        registry
+            .get_service("lasting", "micro")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    eventually("the lease without nodes is revoked", || async {
+        registry.leases().await.is_empty()
+    })
+    .await;
+}
+
+/// etcd's count of Range requests served, from its metrics page.
+fn ranges_served(server: &EtcdServer) -> f64 {
+    server
+        .metrics()
+        .lines()
+        .filter(|l| {
+            l.starts_with("grpc_server_handled_total") && l.contains("grpc_method=\"Range\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_lookup_never_reaches_etcd() {
+    let server = EtcdServer::start();
+    let writer = registry_at(&server.endpoint());
+    writer
+        .register(&service("warm", "1", &["w-1"]), &RegisterOptions::default())
+        .await
+        .unwrap();
+    let client = microreg::Client::with_backend(
+        std::sync::Arc::new(registry_at(&server.endpoint())),
+        microreg::Config::default(),
+    );
+    client.get_service("warm", "micro").await.unwrap();
+    let before = ranges_served(&server);
+    assert!(before > 0.0, "the metrics count Range requests");
+    for _ in 0..1000 {
+        client.get_service("warm", "micro").await.unwrap();
+    }
+    assert_eq!(ranges_served(&server), before);
+    // Kept current by the domain's watch, still without a read.
+    writer
+        .register(&service("warm", "1", &["w-2"]), &RegisterOptions::default())
+        .await
+        .unwrap();
+    eventually("the watch brings the new node", || async {
+        client.get_service("warm", "micro").await.unwrap()[0]
+            .nodes
+            .len()
+            == 2
+    })
+    .await;
+    assert_eq!(ranges_served(&server), before);
 }

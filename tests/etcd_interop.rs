@@ -361,3 +361,82 @@ fn go_micro_environment_conventions_pick_etcd_for_the_cli() {
     assert!(gomicro_get(&mine).is_none(), "deregistered on SIGTERM");
     go.terminate();
 }
+
+/// Run by `make test-etcd` on an etcd with auth on (`with-etcd --auth`).
+#[test]
+#[ignore = "needs an etcd with auth: run `make test-etcd`"]
+fn with_auth_both_meet_through_go_micros_credential_variables() {
+    let user = std::env::var("MICROREG_TEST_ETCD_USER")
+        .expect("MICROREG_TEST_ETCD_USER is not set: run under tests/etcd/with-etcd --auth");
+    let password = std::env::var("MICROREG_TEST_ETCD_PASSWORD").unwrap();
+    let name = unique("gm-auth");
+    let id = format!("{name}-1");
+    let mut go = gomicro();
+    go.env("ETCD_USERNAME", &user)
+        .env("ETCD_PASSWORD", &password)
+        .args(["register", &name, &id, "10.0.0.20:9090", "30"]);
+    let mut go = TestProcess::spawn(go);
+    assert_eq!(go.line(PATIENCE), "ready");
+
+    // The same variables let microreg in.
+    let found = json_lines(
+        cli()
+            .env("ETCD_USERNAME", &user)
+            .env("ETCD_PASSWORD", &password)
+            .args(["get", &name]),
+    );
+    assert_eq!(found[0]["nodes"][0]["id"], id.as_str());
+    // Without them: one clear line and a failure status, no hang.
+    let out = cli()
+        .env_remove("ETCD_USERNAME")
+        .env_remove("ETCD_PASSWORD")
+        .args(["get", &name])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("microreg: ") && last.contains("access refused"),
+        "{stderr}"
+    );
+    // A wrong password is named as such.
+    let out = cli()
+        .env("ETCD_USERNAME", &user)
+        .env("ETCD_PASSWORD", "not-the-password")
+        .args(["get", &name])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("authentication failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // And go-micro finds what microreg registers with them.
+    let mine = unique("mr-auth");
+    let mut registrant = cli();
+    registrant
+        .env("ETCD_USERNAME", &user)
+        .env("ETCD_PASSWORD", &password)
+        .args([
+            "register",
+            &mine,
+            "--address",
+            "10.0.0.21:1",
+            "--ttl",
+            "10s",
+        ]);
+    let mut registrant = TestProcess::spawn(registrant);
+    registrant.line(PATIENCE);
+    let found = json_doc(
+        gomicro()
+            .env("ETCD_USERNAME", &user)
+            .env("ETCD_PASSWORD", &password)
+            .args(["get", &mine]),
+    );
+    assert_eq!(found[0]["nodes"][0]["address"], "10.0.0.21:1");
+    registrant.terminate();
+    go.terminate();
+}

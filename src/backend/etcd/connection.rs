@@ -77,18 +77,48 @@ impl Connection {
         Ok(client.clone())
     }
 
-    /// Runs one request against the cluster within the request timeout.
+    /// Runs one request against the cluster within the request timeout. With
+    /// several members, a request that could not reach one (or met no leader)
+    /// is tried again, so that the balanced channel passes a dead member over.
     pub async fn call<T, F, Fut>(&self, what: &str, request: F) -> Result<T>
     where
-        F: FnOnce(Client) -> Fut,
+        F: Fn(Client) -> Fut,
         Fut: Future<Output = std::result::Result<T, etcd_client::Error>>,
     {
-        let client = self.client().await?;
-        match tokio::time::timeout(self.request_timeout, request(client)).await {
-            Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(error)) => Err(self.error(what, error)),
-            Err(_) => Err(self.unreachable(what)),
+        let deadline = tokio::time::Instant::now() + self.request_timeout;
+        // With one member, fail at once; with several, keep trying others
+        // until the deadline.
+        let attempts = if self.endpoints.len() > 1 {
+            usize::MAX
+        } else {
+            1
+        };
+        let mut last = None;
+        for attempt in 0..attempts {
+            let once = async {
+                let client = self.client().await.map_err(|e| (e, true))?;
+                request(client)
+                    .await
+                    .map_err(|e| (is_connection_failure(&e), e))
+                    .map_err(|(retry, e)| (self.error(what, e), retry))
+            };
+            match tokio::time::timeout_at(deadline, once).await {
+                Ok(Ok(answer)) => return Ok(answer),
+                Ok(Err((error, retry))) => {
+                    if !retry || attempt + 1 == attempts {
+                        return Err(error);
+                    }
+                    last = Some(error);
+                    let pause = Duration::from_millis(20 << attempt.min(3));
+                    if tokio::time::Instant::now() + pause >= deadline {
+                        break;
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+                Err(_) => break,
+            }
         }
+        Err(last.unwrap_or_else(|| self.unreachable(what)))
     }
 
     /// A KV client that accepts large answers.
@@ -122,6 +152,16 @@ impl Connection {
     /// etcd's error as microreg's, naming the members and the operation.
     pub fn error(&self, what: &str, error: etcd_client::Error) -> Error {
         classify(&self.members, what, error)
+    }
+}
+
+/// Whether a request failed on its way to a member (connection refused or
+/// lost, no leader), so that another attempt may reach a healthy member.
+fn is_connection_failure(error: &etcd_client::Error) -> bool {
+    match error {
+        etcd_client::Error::GRpcStatus(status) => status.code() == tonic::Code::Unavailable,
+        etcd_client::Error::TransportError(_) | etcd_client::Error::IoError(_) => true,
+        _ => false,
     }
 }
 

@@ -59,10 +59,13 @@ impl Shared {
         let prefix = scope.prefix.clone();
         let result = self
             .conn
-            .call("read", |client| async move {
-                Connection::kv(&client)
-                    .get(prefix, Some(GetOptions::new().with_prefix()))
-                    .await
+            .call("read", |client| {
+                let prefix = prefix.clone();
+                async move {
+                    Connection::kv(&client)
+                        .get(prefix, Some(GetOptions::new().with_prefix()))
+                        .await
+                }
             })
             .await;
         self.health.record(&result);
@@ -110,32 +113,35 @@ impl Shared {
         let prefix = scope.prefix.clone();
         let result = self
             .conn
-            .call("watch", |client| async move {
-                let options = EtcdWatchOptions::new()
-                    .with_prefix()
-                    .with_start_revision(start);
-                let mut stream = Connection::watch(&client)
-                    .watch(prefix, Some(options))
-                    .await?;
-                loop {
-                    match stream.message().await? {
-                        Some(answer) if answer.compact_revision() > 0 => {
-                            return Ok(Opened::Compacted)
-                        }
-                        Some(answer) if answer.canceled() => {
-                            return Err(etcd_client::Error::WatchError(format!(
-                                "watch refused: {}",
-                                answer.cancel_reason()
-                            )))
-                        }
-                        Some(answer) if answer.created() => {
-                            return Ok(Opened::Stream(Box::new(stream)))
-                        }
-                        Some(_) => continue,
-                        None => {
-                            return Err(etcd_client::Error::WatchError(
-                                "etcd closed the watch stream".into(),
-                            ))
+            .call("watch", |client| {
+                let prefix = prefix.clone();
+                async move {
+                    let options = EtcdWatchOptions::new()
+                        .with_prefix()
+                        .with_start_revision(start);
+                    let mut stream = Connection::watch(&client)
+                        .watch(prefix, Some(options))
+                        .await?;
+                    loop {
+                        match stream.message().await? {
+                            Some(answer) if answer.compact_revision() > 0 => {
+                                return Ok(Opened::Compacted)
+                            }
+                            Some(answer) if answer.canceled() => {
+                                return Err(etcd_client::Error::WatchError(format!(
+                                    "watch refused: {}",
+                                    answer.cancel_reason()
+                                )))
+                            }
+                            Some(answer) if answer.created() => {
+                                return Ok(Opened::Stream(Box::new(stream)))
+                            }
+                            Some(_) => continue,
+                            None => {
+                                return Err(etcd_client::Error::WatchError(
+                                    "etcd closed the watch stream".into(),
+                                ))
+                            }
                         }
                     }
                 }

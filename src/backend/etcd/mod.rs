@@ -17,6 +17,8 @@ mod config;
 #[cfg(feature = "etcd")]
 mod connection;
 #[cfg(feature = "etcd")]
+mod expiry;
+#[cfg(feature = "etcd")]
 mod follow;
 #[cfg(feature = "etcd")]
 mod health;

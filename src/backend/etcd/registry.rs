@@ -33,6 +33,14 @@ pub(crate) struct Shared {
     pub(super) writes: tokio::sync::Mutex<Writes>,
     pub(super) health: Health,
     pub(super) invalid: InvalidValues,
+    /// Wakes the expiry reaper when a deadline may have moved earlier.
+    pub(super) deadlines_changed: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.deadlines_changed.notify_one();
+    }
 }
 
 impl EtcdRegistry {
@@ -46,16 +54,21 @@ impl EtcdRegistry {
         if config.max_txn_ops == 0 {
             return Err(Error::invalid("etcd max_txn_ops must be above zero"));
         }
-        Ok(EtcdRegistry {
-            shared: Arc::new(Shared {
-                conn: Connection::new(config, request_timeout)?,
-                layout: Layout::new(&config.prefix)?,
-                max_txn_ops: config.max_txn_ops,
-                writes: tokio::sync::Mutex::new(Writes::default()),
-                health: Health::default(),
-                invalid: InvalidValues::default(),
-            }),
-        })
+        let deadlines_changed = Arc::new(tokio::sync::Notify::new());
+        let shared = Arc::new(Shared {
+            conn: Connection::new(config, request_timeout)?,
+            layout: Layout::new(&config.prefix)?,
+            max_txn_ops: config.max_txn_ops,
+            writes: tokio::sync::Mutex::new(Writes::default()),
+            health: Health::default(),
+            invalid: InvalidValues::default(),
+            deadlines_changed: deadlines_changed.clone(),
+        });
+        crate::runtime::handle().spawn(super::expiry::reap_expired(
+            Arc::downgrade(&shared),
+            deadlines_changed,
+        ));
+        Ok(EtcdRegistry { shared })
     }
 
     /// How many values under the prefix could not be read as a service (and
@@ -90,7 +103,7 @@ impl Shared {
         validate_domain(&options.domain, false)?;
         let ttl = options.ttl.map(ttl_seconds);
         let mut writes = self.writes.lock().await;
-        let mut lease = match ttl {
+        let lease = match ttl {
             Some(ttl) => self.lease_for(&mut writes, ttl).await?,
             None => 0,
         };
@@ -107,6 +120,7 @@ impl Shared {
             .filter(|(key, written)| writes.nodes.get(key) != Some(written))
             .collect();
         if wanted.is_empty() {
+            self.set_deadlines(&mut writes, service, options);
             return Ok(());
         }
         let ops = |lease: i64| {
@@ -119,34 +133,76 @@ impl Shared {
                 })
                 .collect::<Vec<_>>()
         };
-        match self.put_batched(ops(lease)).await {
-            Ok(()) => {}
-            Err(PutError::Other(error)) => return Err(error),
+        let written = match self.put_batched(ops(lease)).await {
+            Ok(()) => Ok(()),
+            Err(PutError::Other(error)) => Err(error),
             Err(PutError::LeaseGone) => {
                 // Lost before the keepalive stream noticed: replace it (its
                 // other nodes are put again too) and put ours under the new one.
                 let ttl = ttl.expect("only a lease can be gone");
-                lease = self.replace_lease(&mut writes, ttl).await?;
-                match self.put_batched(ops(lease)).await {
-                    Ok(()) => {}
-                    Err(PutError::LeaseGone) => {
-                        return Err(Error::unavailable("etcd dropped a lease just granted"))
-                    }
-                    Err(PutError::Other(error)) => return Err(error),
+                match self.replace_lease(&mut writes, ttl).await {
+                    Ok(new_lease) => match self.put_batched(ops(new_lease)).await {
+                        Ok(()) => Ok(()),
+                        Err(PutError::LeaseGone) => {
+                            Err(Error::unavailable("etcd dropped a lease just granted"))
+                        }
+                        Err(PutError::Other(error)) => Err(error),
+                    },
+                    Err(error) => Err(error),
                 }
             }
+        };
+        if let Err(error) = written {
+            // A lease granted for this call alone goes, and with it whatever
+            // part of the call's batches did reach etcd.
+            if let Some(ttl) = ttl {
+                if writes
+                    .leases
+                    .get(&ttl)
+                    .is_some_and(|slot| slot.keys.is_empty())
+                {
+                    if let Some(slot) = writes.leases.remove(&ttl) {
+                        self.revoke(slot.id).await;
+                    }
+                }
+            }
+            return Err(error);
         }
         for (key, written) in wanted {
             let previous = writes.nodes.insert(key.clone(), written);
             self.move_key(&mut writes, &key, previous.and_then(|w| w.ttl), ttl)
                 .await;
         }
+        self.set_deadlines(&mut writes, service, options);
         Ok(())
+    }
+
+    /// The registered nodes expire a TTL from now unless registered again.
+    fn set_deadlines(&self, writes: &mut Writes, service: &Service, options: &RegisterOptions) {
+        let deadline = options.ttl.map(|ttl| tokio::time::Instant::now() + ttl);
+        for node in &service.nodes {
+            let key = self
+                .layout
+                .node_key(&options.domain, &service.name, &node.id);
+            match deadline {
+                Some(deadline) => writes.deadlines.insert(key, deadline),
+                None => writes.deadlines.remove(&key),
+            };
+        }
+        if deadline.is_some() {
+            self.deadlines_changed.notify_one();
+        }
     }
 
     /// Files `key` under the lease of `to` instead of `from`; a lease left
     /// without nodes is revoked.
-    async fn move_key(&self, writes: &mut Writes, key: &str, from: Option<i64>, to: Option<i64>) {
+    pub(super) async fn move_key(
+        &self,
+        writes: &mut Writes,
+        key: &str,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) {
         if from != to {
             if let Some(from) = from {
                 let empty = writes.leases.get_mut(&from).is_some_and(|slot| {
@@ -198,6 +254,7 @@ impl Shared {
             .collect();
         self.apply_batched(ops).await?;
         for key in &keys {
+            writes.deadlines.remove(key);
             if let Some(previous) = writes.nodes.remove(key) {
                 self.move_key(&mut writes, key, previous.ttl, None).await;
             }

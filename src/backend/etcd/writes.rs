@@ -30,6 +30,8 @@ pub(crate) struct Writes {
     pub nodes: HashMap<String, Written>,
     /// One lease per distinct TTL.
     pub leases: BTreeMap<TtlSeconds, LeaseSlot>,
+    /// etcd key -> when the node expires unless registered again.
+    pub deadlines: HashMap<String, tokio::time::Instant>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -121,11 +123,9 @@ impl Shared {
         let ops: Vec<TxnOp> = batch.into_iter().map(Op::into_txn_op).collect();
         let result = self
             .conn
-            .call("write", |client| async move {
-                Connection::kv(&client)
-                    .txn(Txn::new().and_then(ops))
-                    .await
-                    .map(drop)
+            .call("write", |client| {
+                let txn = Txn::new().and_then(ops.clone());
+                async move { Connection::kv(&client).txn(txn).await.map(drop) }
             })
             .await;
         self.health.record(&result);

@@ -108,6 +108,7 @@ type child struct {
 
 func spawn() *child {
 	cmd := exec.Command(os.Args[0], "bench-registrant")
+	cmd.Env = append(os.Environ(), "MICRO_REGISTRY_ADDRESS="+registryAddress)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

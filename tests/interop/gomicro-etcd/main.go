@@ -64,12 +64,16 @@ func greeter(name, id, address string) *registry.Service {
 	}
 }
 
+// registryAddress is MICRO_REGISTRY_ADDRESS as this process was given it.
+var registryAddress = os.Getenv("MICRO_REGISTRY_ADDRESS")
+
 // options: go-micro's etcd registry takes MICRO_REGISTRY_ADDRESS as one
-// address; go-micro's command line splits it at commas first, so do we.
+// address; go-micro's command line splits it at commas first, so do we (and
+// hide the variable from the registry, which would read it whole).
 func options() []registry.Option {
 	opts := []registry.Option{registry.Timeout(5 * time.Second)}
-	if list := os.Getenv("MICRO_REGISTRY_ADDRESS"); list != "" {
-		opts = append(opts, registry.Addrs(strings.Split(list, ",")...))
+	if registryAddress != "" {
+		opts = append(opts, registry.Addrs(strings.Split(registryAddress, ",")...))
 		os.Unsetenv("MICRO_REGISTRY_ADDRESS")
 	}
 	return opts
