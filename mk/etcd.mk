@@ -17,10 +17,11 @@ ETCD_BUILD := build/etcd
 ETCD_STAMP := $(ETCD_BUILD)/etcd-server.installed
 GOMICRO_ETCD_PEER := $(ETCD_BUILD)/gomicro-etcd-peer
 WITH_ETCD := tests/etcd/with-etcd
-# Rust suites that need one etcd on 127.0.0.1: every tests/etcd_*.rs except the
-# cluster suite, which makes its own cluster on the test hosts.
+# Rust suites that need one etcd on 127.0.0.1: the backend contract and every
+# tests/etcd_*.rs except the cluster suite, which makes its own cluster on the
+# test hosts.
 ETCD_CLUSTER_TEST := etcd_cluster
-ETCD_LOCAL_TESTS := $(filter-out $(ETCD_CLUSTER_TEST),$(basename $(notdir $(wildcard tests/etcd_*.rs))))
+ETCD_LOCAL_TESTS := $(filter-out $(ETCD_CLUSTER_TEST),$(basename $(notdir $(wildcard tests/etcd_*.rs)))) contract_etcd
 ETCD_ENV = MICROREG_GOMICRO_ETCD_PEER=$(CURDIR)/$(GOMICRO_ETCD_PEER)
 
 .PHONY: etcd-server test-etcd test-etcd-rust test-etcd-faces bench-etcd etcd-peers

@@ -15,8 +15,9 @@ use super::values::{self, InvalidValues};
 use super::writes::{ttl_seconds, Op, PutError, Writes, Written};
 
 use crate::error::{Error, Result};
-use crate::model::{validate_service_name, Service};
-use crate::registry::{merge_by_version, validate_domain, RegisterOptions, Registry, WatchOptions};
+use crate::model::Service;
+use crate::registry::{merge_by_version, RegisterOptions, Registry, WatchOptions};
+use crate::validate;
 use crate::watch::Watcher;
 
 /// A registry in an etcd cluster. Cheap to clone; clones share the connection,
@@ -99,8 +100,7 @@ impl Shared {
         service: &Service,
         options: &RegisterOptions,
     ) -> Result<()> {
-        service.validate_for_register()?;
-        validate_domain(&options.domain, false)?;
+        validate::register(service, options)?;
         let ttl = options.ttl.map(ttl_seconds);
         let mut writes = self.writes.lock().await;
         let lease = match ttl {
@@ -224,8 +224,7 @@ impl Shared {
     }
 
     async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
-        service.validate_for_deregister()?;
-        validate_domain(domain, false)?;
+        validate::deregister(service, domain)?;
         let keys: Vec<String> = if service.nodes.is_empty() {
             // Every node of this version: find them.
             let scope = self.layout.scope(domain, Some(&service.name));
@@ -294,8 +293,7 @@ impl Registry for EtcdRegistry {
     }
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
-        validate_service_name(name)?;
-        validate_domain(domain, true)?;
+        validate::get_service(name, domain)?;
         let services = self.shared.read_services(domain, Some(name)).await?;
         if services.is_empty() {
             return Err(Error::NotFound);
@@ -304,15 +302,12 @@ impl Registry for EtcdRegistry {
     }
 
     async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
-        validate_domain(domain, true)?;
+        validate::list_services(domain)?;
         self.shared.read_services(domain, None).await
     }
 
     async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
-        validate_domain(&options.domain, true)?;
-        if let Some(name) = &options.service {
-            validate_service_name(name)?;
-        }
+        validate::watch(options)?;
         let scope = self
             .shared
             .layout
