@@ -42,7 +42,7 @@ C_PEERS := $(C_BUILD)/peer-c $(C_BUILD)/peer-cpp
 
 TEST_TARGETS += test-c
 
-.PHONY: header check-header c-lib c-tools install test-c test-c-run test-c-install \
+.PHONY: header check-header c-lib c-tools install uninstall test-readme-c test-c test-c-run test-c-install \
 	test-c-hosts bench-c
 
 # Pinned: a different cbindgen may write a different header.
@@ -103,7 +103,7 @@ $(C_BUILD)/peer-cpp: tests/c/peer.cpp tests/c/isolation.h include/microreg.hpp i
 	$(CXX) $(C_TEST_CXXFLAGS) $< $(STATIC_LIB) $(C_STATIC_LIBS) -o $@
 
 test-c: c-tools check-header c-lib
-	$(MAKE) --no-print-directory test-c-run test-c-install test-c-hosts
+	$(MAKE) --no-print-directory test-c-run test-c-install test-c-hosts test-readme-c
 
 test-c-run: $(C_ASAN_BINS) $(C_SHARED_BINS) $(C_AS_CXX_BINS)
 	@echo "== C tests under AddressSanitizer + UBSan"
@@ -139,6 +139,30 @@ test-c-install:
 	$(ISOLATED) $(C_BUILD)/cmake-check/uses_shared
 	$(ISOLATED) $(C_BUILD)/cmake-check/uses_static
 	$(C_BUILD)/cmake-check/uses_cpp
+	@echo "== SONAME and versioned file; programs load $(SONAME)"
+	readelf -d $(C_PREFIX)/lib/$(SHARED_VERSIONED) | grep -q 'SONAME.*\[$(SONAME)\]'
+	readelf -d $(C_BUILD)/uses-pkg-config | grep -q 'NEEDED.*\[$(SONAME)\]'
+	@echo "== make uninstall removes exactly what was installed"
+	touch $(C_PREFIX)/lib/not-ours
+	$(MAKE) --no-print-directory uninstall PREFIX=$(C_PREFIX)
+	test -z "$$(find $(C_PREFIX) -type f -o -type l | grep -v '/lib/not-ours$$')"
+	test -e $(C_PREFIX)/lib/not-ours
+
+# README.md's C and C++ examples, exactly as written: extracted, compiled with
+# warnings as errors against the static library, and run (inside the namespace:
+# they use the LAN). Each must finish on its own.
+README_C := $(C_BUILD)/readme
+test-readme-c: c-lib
+	@mkdir -p $(README_C)
+	awk '/^```c$$/{on=1;next} /^```/{on=0} on' README.md > $(README_C)/example.c
+	awk '/^```cpp$$/{on=1;next} /^```/{on=0} on' README.md > $(README_C)/example.cpp
+	test -s $(README_C)/example.c && test -s $(README_C)/example.cpp
+	$(CC) -std=c11 $(C_WARNINGS) -Iinclude $(README_C)/example.c $(STATIC_LIB) $(C_STATIC_LIBS) \
+		-o $(README_C)/example-c
+	$(CXX) -std=c++17 $(C_WARNINGS) -Iinclude $(README_C)/example.cpp $(STATIC_LIB) \
+		$(C_STATIC_LIBS) -o $(README_C)/example-cpp
+	$(ISOLATED) timeout 30 $(README_C)/example-c | grep -q greeter-1
+	$(ISOLATED) timeout 30 $(README_C)/example-cpp | grep -q greeter-1
 
 # Two hosts (namespaces) inside a private network namespace; skipped, saying
 # so, while the mdns backend is not part of the build.
@@ -146,23 +170,48 @@ test-c-hosts: $(C_PEERS)
 	$(CARGO) build --release --bin microreg
 	$(ISOLATED) tests/c/two_hosts.sh $(C_BUILD) $(LIB_DIR)/microreg
 
+# The shared library is installed under its full version with the usual links:
+# libmicroreg.so -> libmicroreg.so.MAJOR (its SONAME, set by build.rs) ->
+# libmicroreg.so.MAJOR.MINOR.PATCH. Every file installed is listed once here,
+# so that `make uninstall` removes exactly those.
+MICROREG_MAJOR := $(word 1,$(subst ., ,$(MICROREG_VERSION)))
+SONAME := libmicroreg.so.$(MICROREG_MAJOR)
+SHARED_VERSIONED := libmicroreg.so.$(MICROREG_VERSION)
+INSTALL_LIB := $(DESTDIR)$(PREFIX)/lib
+INSTALLED_FILES := $(addprefix $(INSTALL_LIB)/,libmicroreg.a $(SHARED_VERSIONED) $(SONAME) libmicroreg.so \
+	pkgconfig/microreg.pc cmake/microreg/microreg-config.cmake \
+	cmake/microreg/microreg-config-version.cmake) \
+	$(addprefix $(DESTDIR)$(PREFIX)/include/,microreg.h microreg.hpp)
+
 install: c-lib
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/microreg \
+	install -d $(INSTALL_LIB)/pkgconfig $(INSTALL_LIB)/cmake/microreg \
 		$(DESTDIR)$(PREFIX)/include
-	install -m 644 $(STATIC_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(STATIC_LIB) $(INSTALL_LIB)/
+	install -m 755 $(SHARED_LIB) $(INSTALL_LIB)/$(SHARED_VERSIONED)
+	ln -sf $(SHARED_VERSIONED) $(INSTALL_LIB)/$(SONAME)
+	ln -sf $(SONAME) $(INSTALL_LIB)/libmicroreg.so
 	install -m 644 include/microreg.h include/microreg.hpp $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(MICROREG_VERSION)|' \
 		-e 's|@STATIC_LIBS@|$(C_STATIC_LIBS)|' mk/c/microreg.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/microreg.pc
-	sed -e 's|@VERSION@|$(MICROREG_VERSION)|' \
+		> $(INSTALL_LIB)/pkgconfig/microreg.pc
+	sed -e 's|@VERSION@|$(MICROREG_VERSION)|' -e 's|@SONAME@|$(SONAME)|' \
 		-e 's|@CMAKE_STATIC_LIBS@|$(subst $() ,;,$(patsubst -l%,%,$(filter-out -lpthread,$(C_STATIC_LIBS))))|' \
-		mk/c/microreg-config.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/microreg/microreg-config.cmake
+		mk/c/microreg-config.cmake.in > $(INSTALL_LIB)/cmake/microreg/microreg-config.cmake
 	sed -e 's|@VERSION@|$(MICROREG_VERSION)|' \
 		-e 's|@MAJOR@|$(word 1,$(subst ., ,$(MICROREG_VERSION)))|g' \
 		-e 's|@MINOR@|$(word 2,$(subst ., ,$(MICROREG_VERSION)))|g' \
 		mk/c/microreg-config-version.cmake.in \
-		> $(DESTDIR)$(PREFIX)/lib/cmake/microreg/microreg-config-version.cmake
+		> $(INSTALL_LIB)/cmake/microreg/microreg-config-version.cmake
+	@echo "installed microreg $(MICROREG_VERSION) under $(DESTDIR)$(PREFIX)."
+	@echo "Programs find $(SONAME) at run time if $(PREFIX)/lib is in the loader's path:"
+	@echo "  run 'ldconfig' as root (for /usr/local/lib and other directories of /etc/ld.so.conf.d),"
+	@echo "  or link with -Wl,-rpath,$(PREFIX)/lib, or set LD_LIBRARY_PATH=$(PREFIX)/lib."
+
+# Removes exactly what `make install` put there (same PREFIX and DESTDIR), and
+# the cmake/microreg directory if it is left empty.
+uninstall:
+	rm -f $(INSTALLED_FILES)
+	-rmdir $(INSTALL_LIB)/cmake/microreg 2>/dev/null
 
 $(C_BUILD)/bench_get_service: benches/c/bench_get_service.c include/microreg.h $(STATIC_LIB)
 	@mkdir -p $(@D)

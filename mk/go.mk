@@ -27,6 +27,7 @@ test-go: go
 	for m in $(GO_MODULES); do \
 		$(ISOLATED) sh -c "cd $$m && $(GO_OFFLINE) $(GO) vet ./... && $(GO_OFFLINE) $(GO) test -race -count=1 ./..." || exit 1; \
 	done
+	$(GO_OFFLINE) GOFLAGS=-mod=mod tests/readme/gomicro.sh
 
 bench-go: go
 	for m in $(GO_MODULES); do \

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::Service;
 use crate::registry::{Action, Event, RegisterOptions, Registry, WatchOptions, WILDCARD_DOMAIN};
 use crate::validate;
+use crate::view::apply_change;
 use crate::watch::Watcher;
 
 pub use crate::defaults::DEFAULT_CACHE_TTL;
@@ -303,39 +304,8 @@ impl Inner {
             return;
         };
         entry.json = OnceLock::new();
-        let services = &mut entry.services;
-        let position = services.iter().position(|s| s.version == change.version);
-        match action {
-            Action::Create | Action::Update => {
-                let index = position.unwrap_or_else(|| {
-                    services.push(Service {
-                        nodes: Vec::new(),
-                        ..change.clone()
-                    });
-                    services.len() - 1
-                });
-                let service = &mut services[index];
-                service.metadata = change.metadata.clone();
-                service.endpoints = change.endpoints.clone();
-                for node in &change.nodes {
-                    match service.nodes.iter_mut().find(|n| n.id == node.id) {
-                        Some(slot) => *slot = node.clone(),
-                        None => service.nodes.push(node.clone()),
-                    }
-                }
-            }
-            Action::Delete => {
-                if let Some(index) = position {
-                    let service = &mut services[index];
-                    service
-                        .nodes
-                        .retain(|n| !change.nodes.iter().any(|gone| gone.id == n.id));
-                    if service.nodes.is_empty() {
-                        services.remove(index);
-                    }
-                }
-            }
-        }
+        apply_change(&mut entry.services, action, change);
+        let services = &entry.services;
         if services.is_empty() && !entry.watched {
             entries.get_mut(domain).map(|n| n.remove(&change.name));
         }

@@ -33,6 +33,7 @@ pub mod model;
 pub mod registry;
 pub mod runtime;
 pub mod validate;
+pub mod view;
 pub mod watch;
 
 pub use client::Client;
@@ -42,4 +43,12 @@ pub use model::{Endpoint, Metadata, Node, Service, Value};
 pub use registry::{
     Action, Event, RegisterOptions, Registry, Ttl, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
+pub use view::ServiceView;
 pub use watch::Watcher;
+
+/// The Rust examples of README.md, compiled and run as doc tests. They use the
+/// LAN (the mdns backend), so they are collected only inside the test network
+/// namespace: `make test-rust` passes `--cfg microreg_isolated` to rustdoc there.
+#[cfg(all(doctest, microreg_isolated))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;

@@ -48,10 +48,27 @@ fn bad_input_is_one_line_and_a_failure_status() {
         assert!(stderr.starts_with("microreg: "), "{args:?}: {stderr}");
     }
     let out = microreg(&["get", "nobody"]);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr).trim(),
-        "microreg: service not found"
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("microreg: service not found ("),
+        "{stderr}"
     );
+}
+
+#[test]
+fn the_memory_backend_says_it_sees_only_this_process() {
+    // A command is a process of its own: the memory backend cannot show what
+    // other processes registered, and must say so rather than show nothing.
+    for args in [&["list"][..], &["get", "nobody"], &["browse", "--once"]] {
+        let out = microreg(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("memory backend keeps registrations inside one process")
+                && stderr.contains("--backend mdns"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    }
 }
 
 #[test]

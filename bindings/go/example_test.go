@@ -3,6 +3,7 @@ package microreg_test
 import (
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	microreg "github.com/microreg/microreg/bindings/go"
@@ -48,4 +49,39 @@ func Example() {
 	// example-greeter 1.0.0 10.0.0.5:8080
 	// create example-greeter-1
 	// true
+}
+
+// The example of README.md, as written there (TestReadmeIsExample checks
+// that it is); it uses the LAN, so it runs inside the test namespace.
+func Example_readme() {
+	r, err := microreg.New(microreg.Backend("mdns"), microreg.Domain("micro")) // mdns is the default; "memory" = this process
+	if err != nil {
+		log.Fatal(err) // check before deferring Close: r is nil on error
+	}
+	defer r.Close()                                     // idempotent
+	w, err := r.Watch(microreg.WatchService("greeter")) // before Register, so that it sees it
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Stop() // later Next: ErrWatcherStopped
+	err = r.Register(&microreg.Service{Name: "greeter", Version: "1.0.0",
+		Nodes: []*microreg.Node{{Id: "greeter-1", Address: "10.0.0.5:8080"}}},
+		microreg.RegisterTTL(30*time.Second)) // kept alive until Deregister/Close
+	if err != nil {
+		log.Fatal(err)
+	}
+	svcs, err := r.GetService("greeter") // errors.Is(err, microreg.ErrNotFound) when unknown
+	if err != nil {
+		log.Fatal(err)
+	}
+	all, err := r.ListServices(microreg.ListDomain("*"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := w.Next() // *Result{Action: "create"|"update"|"delete", Service, Timestamp}
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(svcs[0].Name, len(all) > 0, res.Action)
+	// Output: greeter true create
 }

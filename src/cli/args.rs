@@ -76,6 +76,13 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Check why services may not be found over mDNS: interfaces, multicast,
+    /// who else is heard on the LAN; then name the likely cause.
+    Doctor {
+        /// How long to listen to the LAN.
+        #[arg(long, value_parser = parse_duration, default_value = "3s")]
+        listen: Duration,
+    },
     /// Print the configuration in use (flags, then MICRO_REGISTRY & co., then
     /// the defaults) as one JSON object, secrets masked; opens nothing.
     Config,

@@ -106,6 +106,11 @@ impl TestProcess {
             .unwrap_or_else(|_| panic!("no output within {within:?}"))
     }
 
+    /// The next line of output, if one comes `within`.
+    pub fn try_line(&self, within: Duration) -> Option<String> {
+        self.lines.recv_timeout(within).ok()
+    }
+
     /// SIGKILL: the process gets no chance to say goodbye.
     pub fn kill9(&mut self) {
         self.child.kill().unwrap();

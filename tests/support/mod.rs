@@ -24,3 +24,16 @@ pub fn require_isolated_network() {
          `tests/netns/isolated cargo test`"
     );
 }
+
+/// Child processes killed (and reaped) when this is dropped, so that a failed
+/// test leaves none behind.
+pub struct Children(pub Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
