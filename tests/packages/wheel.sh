@@ -26,13 +26,14 @@ case "$(basename "$wheel")" in
     *) echo "not an abi3 manylinux wheel: $(basename "$wheel")" >&2; exit 1 ;;
 esac
 
-# The sdist builds without this repository: it carries the core crate too.
+# The sdist builds without this repository: it carries the core crate (src/) and
+# the extension crate beside the Python package.
 listing=$(tar -tzf "${sdists[0]}")
-for want in pyproject.toml Cargo.toml src/lib.rs python/microreg/__init__.py; do
-    grep -q "/$want\$" <<<"$listing" || { echo "sdist lacks $want" >&2; exit 1; }
+top=$(basename "${sdists[0]}" .tar.gz)
+for want in pyproject.toml Cargo.toml Cargo.lock src/lib.rs src/ffi/mod.rs \
+    bindings/python/Cargo.toml bindings/python/src/lib.rs python/microreg/__init__.py; do
+    grep -qx "$top/$want" <<<"$listing" || { echo "sdist lacks $want" >&2; exit 1; }
 done
-grep -Eq '^[^/]+/(microreg/)?src/ffi/mod.rs$|/src/client.rs$' <<<"$listing" \
-    || { echo "sdist lacks the core crate's sources" >&2; exit 1; }
 
 # A user's machine: no cargo or rustc on PATH.
 no_rust_path=$(tr ':' '\n' <<<"$PATH" | grep -v -e '/\.cargo/' -e '/\.rustup/' | paste -sd:)
