@@ -13,7 +13,10 @@ GO_MODULES := bindings/go bindings/go/gomicro
 # into the cgo flags: a new libmicroreg.a, a new link (recursive `=`: read when
 # the recipe runs, after `go` has built the library).
 GO_LIB_STAMP = $(shell stat -c %Y.%s target/release/libmicroreg.a 2>/dev/null)
-GO_OFFLINE = env GOPROXY=off CGO_CFLAGS='$(shell $(GO) env CGO_CFLAGS) -DMICROREG_LIB_STAMP=$(GO_LIB_STAMP)'
+# -tags microreg_dev: the package links this repository's static library
+# (bindings/go/link_dev.go) instead of an installed one through pkg-config.
+GO_DEV_TAGS := -tags=microreg_dev
+GO_OFFLINE = env GOPROXY=off GOFLAGS=$(GO_DEV_TAGS) CGO_CFLAGS='$(shell $(GO) env CGO_CFLAGS) -DMICROREG_LIB_STAMP=$(GO_LIB_STAMP)'
 
 TEST_TARGETS += test-go
 
@@ -27,9 +30,20 @@ test-go: go
 	for m in $(GO_MODULES); do \
 		$(ISOLATED) sh -c "cd $$m && $(GO_OFFLINE) $(GO) vet ./... && $(GO_OFFLINE) $(GO) test -race -count=1 ./..." || exit 1; \
 	done
-	$(GO_OFFLINE) GOFLAGS=-mod=mod tests/readme/gomicro.sh
+	$(GO_OFFLINE) GOFLAGS='-mod=mod $(GO_DEV_TAGS)' tests/readme/gomicro.sh
 
 bench-go: go
 	for m in $(GO_MODULES); do \
 		$(ISOLATED) sh -c "cd $$m && $(GO_OFFLINE) $(GO) test -run '^$$' -bench GetService -benchtime 2s ./..." || exit 1; \
 	done
+
+# An outside module (temp dir) using the package and the adapter against
+# libmicroreg installed into a scratch prefix: pkg-config, no -tags microreg_dev.
+GO_PREFIX := $(abspath build/go-prefix)
+TEST_TARGETS += test-go-module
+.PHONY: test-go-module
+test-go-module: go
+	rm -rf $(GO_PREFIX)
+	$(MAKE) --no-print-directory install PREFIX=$(GO_PREFIX) >/dev/null
+	env GOPROXY=off GOFLAGS=-mod=mod tests/packages/go_module.sh $(GO_PREFIX)
+	$(MAKE) --no-print-directory uninstall PREFIX=$(GO_PREFIX) >/dev/null

@@ -1,7 +1,9 @@
 //! The one error type every backend and face reports.
 
 /// What went wrong, by kind. Messages are for people; kinds are for code.
+/// New kinds may come in a minor release: a `match` needs a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// go-micro's `ErrNotFound`.
     #[error("service not found")]

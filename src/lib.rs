@@ -18,6 +18,10 @@
 //! # }).unwrap().unwrap();
 //! ```
 
+// unsafe lives only in the C ABI (src/ffi) and the runtime's fork handling
+// (src/runtime.rs), each block with a SAFETY comment.
+#![deny(unsafe_code)]
+
 pub mod backend;
 pub mod cache;
 pub mod client;

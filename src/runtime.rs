@@ -59,6 +59,8 @@ pub fn process_id() -> u32 {
     extern "C" fn forget_in_child() {
         CACHED.store(0, Ordering::Relaxed);
     }
+    // The one unsafe call outside the C ABI: the crate denies unsafe_code.
+    #[allow(unsafe_code)]
     WATCH_FORKS.call_once(|| {
         // SAFETY: registers a handler that only stores to an atomic.
         if unsafe { libc::pthread_atfork(None, None, Some(forget_in_child)) } != 0 {

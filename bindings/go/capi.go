@@ -4,9 +4,10 @@ package microreg
 // copies microreg_last_error() (a thread-local of the library) in the same C
 // call: a goroutine may run on another OS thread by the time it could ask.
 
+// Where libmicroreg comes from: link_installed.go (pkg-config, the default) or
+// link_dev.go (this repository's static library, -tags microreg_dev).
+
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libmicroreg.a -ldl -lpthread -lm
 #include <stdlib.h>
 #include <string.h>
 #include "microreg.h"

@@ -8,6 +8,9 @@
 
 // The exported types carry their C names.
 #![allow(non_camel_case_types)]
+// The C ABI is where microreg meets raw pointers: unsafe is allowed here (the
+// crate denies it elsewhere).
+#![allow(unsafe_code)]
 
 mod boundary;
 mod callback_watch;

@@ -35,6 +35,8 @@ pub fn to_py(error: Error) -> PyErr {
         Error::BackendUnavailable(_) => "BackendError",
         Error::Timeout => "TimeoutError",
         Error::Internal(_) => "InternalError",
+        // A kind newer than this face: the base class, with the core's message.
+        _ => "RegistryError",
     };
     new_error(class, error.to_string())
 }
