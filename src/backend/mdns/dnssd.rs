@@ -30,10 +30,13 @@ const KEY_VERSION: &str = "version";
 const KEY_MORE: &str = "more";
 /// How often registrations with a lapsed TTL are withdrawn.
 const LAPSE_CHECK: Duration = Duration::from_millis(250);
-/// How long a fresh browse takes to hear what is already on the LAN: a responder
-/// that multicast its records less than a second ago stays silent (RFC 6762 §6),
-/// so the answer may be its next announcement, one second later.
-const BROWSE_SETTLE: Duration = Duration::from_millis(1500);
+/// How long a fresh browse takes to hear the first answers of what is already
+/// on the LAN: responders delay shared (PTR) answers by 20–120 ms (RFC 6762 §6),
+/// and mdns-sd resolves an instance from the answer's additional records. (A
+/// responder that multicast the same records less than a second ago stays
+/// silent; those are heard at its next answer, and lookups do not wait for it:
+/// go-micro's dialect answers microreg peers unicast at once.)
+const BROWSE_SETTLE: Duration = Duration::from_millis(150);
 /// mdns-sd's command queue is bounded; a full queue is retried this often.
 const RETRY_FULL_QUEUE: Duration = Duration::from_millis(2);
 

@@ -2,34 +2,44 @@
 //! announces them (and says goodbye), asks about others, and listens to all
 //! mDNS traffic to keep the live view current.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use hickory_proto::op::{Message, MessageType, OpCode};
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::rdata::PTR;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::counters::Counters;
+use super::domains::{self, KnownDomains};
 use super::gomicro_names;
 use super::gomicro_parse::{self, Sighting};
 use super::gomicro_records;
 use super::live_view::{LiveView, NodeKey, Source};
+use super::lookup::{self, Asker, Latency, Target};
 use super::published::{check_publishable, Change, Published, PublishedNode};
+use super::questions::{encode_queries, Purpose, Question, Questions};
 use super::transport::{Role, Transport, MAX_DATAGRAM};
 use super::wire;
 use crate::error::Result;
 use crate::model::Service;
+use crate::registry::{Action, WILDCARD_DOMAIN};
 
 /// How often expiry, re-queries, lapsed registrations and repeats are checked.
 const TICK: Duration = Duration::from_millis(200);
-/// One follow-up question per name at most this often.
-const ASK_AGAIN_AFTER: Duration = Duration::from_secs(1);
-/// Bound on remembered follow-up questions.
-const MAX_ASKED: usize = 4096;
+/// Catch-ups (re-asking a service after a burst of unsolicited new nodes, in
+/// case some of the burst was lost) running at once at most.
+const MAX_CATCH_UPS: usize = 64;
+/// How long a catch-up asks at most.
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(3);
+/// Service names remembered per domain from listings (to ask again for the
+/// ones whose answers were lost).
+const MAX_LISTED: usize = 4096;
 /// Announcements sent per tick at most (250 a second): nodes registered together
 /// fall due together, and their records are built only as they go out.
 const MAX_ANNOUNCEMENTS_PER_TICK: usize = 50;
@@ -42,7 +52,18 @@ pub struct GoMicroDialect {
     counters: Arc<Counters>,
     host: Name,
     local_ips: Vec<IpAddr>,
-    asked: Mutex<HashMap<Name, Instant>>,
+    /// The one gate for every question we send.
+    questions: Questions,
+    /// Domains learnt from the wire, for `*`.
+    pub domains: Arc<KnownDomains>,
+    /// Service names that listings mentioned, per domain.
+    listed: Mutex<HashMap<String, BTreeSet<String>>>,
+    /// (domain, service) pairs being caught up after a burst.
+    catching_up: Mutex<HashSet<(String, String)>>,
+    /// Answer latency on this LAN, shared with the registry's lookups.
+    pub latency: Arc<Latency>,
+    /// Itself, for the tasks it starts.
+    this: std::sync::Weak<Self>,
 }
 
 impl GoMicroDialect {
@@ -51,6 +72,8 @@ impl GoMicroDialect {
         transport: Transport,
         view: Arc<LiveView>,
         counters: Arc<Counters>,
+        domains: Arc<KnownDomains>,
+        latency: Arc<Latency>,
     ) -> (Arc<Self>, Vec<AbortHandle>) {
         let local_ips = transport
             .interfaces
@@ -58,11 +81,16 @@ impl GoMicroDialect {
             .flat_map(|i| i.v4.iter().map(|a| IpAddr::V4(*a)))
             .take(1)
             .collect();
-        let dialect = Arc::new(GoMicroDialect {
+        let dialect = Arc::new_cyclic(|this| GoMicroDialect {
+            this: this.clone(),
             published: Mutex::new(Published::default()),
             host: gomicro_names::host_name(),
             local_ips,
-            asked: Mutex::new(HashMap::new()),
+            questions: Questions::default(),
+            domains,
+            listed: Mutex::new(HashMap::new()),
+            catching_up: Mutex::new(HashSet::new()),
+            latency,
             view,
             counters,
             transport,
@@ -148,17 +176,98 @@ impl GoMicroDialect {
     }
 
     /// Asks who serves `service` in `domain` (go-micro's GetService question).
-    pub async fn query_service(&self, domain: &str, service: &str) {
-        if let Ok(name) = gomicro_names::service_name(service, domain) {
-            self.ask(name, RecordType::PTR).await;
-        }
+    pub async fn query_service(&self, domain: &str, service: &str, purpose: Purpose) {
+        let question = self.service_question(domain, service, Instant::now());
+        self.ask(question.into_iter().collect(), purpose).await;
     }
 
     /// Asks for every service name in `domain` (go-micro's ListServices question).
-    pub async fn query_listing(&self, domain: &str) {
-        if let Ok(name) = gomicro_names::listing_name(domain) {
-            self.ask(name, RecordType::PTR).await;
+    pub async fn query_listing(&self, domain: &str, purpose: Purpose) {
+        let question = self.listing_question(domain, Instant::now());
+        self.ask(question.into_iter().collect(), purpose).await;
+    }
+
+    /// Questions that have been refused as duplicates or over the budget.
+    pub fn questions_suppressed(&self) -> u64 {
+        self.questions.suppressed()
+    }
+
+    /// `<service>.<domain>.` PTR, with the nodes we hold as known answers.
+    fn service_question(&self, domain: &str, service: &str, now: Instant) -> Option<Question> {
+        let name = gomicro_names::service_name(service, domain).ok()?;
+        let mut question = Question::new(name.clone(), RecordType::PTR);
+        for (node_id, ttl) in self.view.known_answers(domain, service, now) {
+            if let Ok(instance) = gomicro_names::instance_name(&node_id, service, domain) {
+                question.known_answers.push(Record::from_rdata(
+                    name.clone(),
+                    ttl,
+                    RData::PTR(PTR(instance)),
+                ));
+            }
         }
+        Some(question)
+    }
+
+    /// `_services.<domain>.` PTR, with the services we hold as known answers.
+    fn listing_question(&self, domain: &str, now: Instant) -> Option<Question> {
+        let name = gomicro_names::listing_name(domain).ok()?;
+        let mut question = Question::new(name.clone(), RecordType::PTR);
+        for (service, ttl) in self.view.services_in(domain, now) {
+            if ttl == 0 {
+                continue; // DNS-SD only: go-micro's listing may still be worth hearing
+            }
+            if let Ok(entry) = gomicro_names::listing_instance(&service, domain) {
+                question.known_answers.push(Record::from_rdata(
+                    name.clone(),
+                    ttl,
+                    RData::PTR(PTR(entry)),
+                ));
+            }
+        }
+        Some(question)
+    }
+
+    /// The domains a lookup in `domain` covers: itself, or for `*` every domain
+    /// learnt so far (the registry's own domain is learnt at start).
+    pub fn domains_of(&self, domain: &str) -> Vec<String> {
+        if domain != WILDCARD_DOMAIN {
+            return vec![domain.to_string()];
+        }
+        let mut all = self.domains.all();
+        all.extend(self.view.domains());
+        all.into_iter().collect()
+    }
+
+    /// The questions of one lookup round for `target` over `domains`.
+    pub async fn ask_lookup_round(&self, target: &Target, domains: &[String]) {
+        let now = Instant::now();
+        let mut questions = Vec::new();
+        if target.domain() == WILDCARD_DOMAIN {
+            questions.push(domains::service_types_question());
+        }
+        for domain in domains {
+            match target {
+                Target::Service { name, .. } => {
+                    questions.extend(self.service_question(domain, name, now));
+                }
+                Target::Listing { .. } => {
+                    questions.extend(self.listing_question(domain, now));
+                    let mut services: BTreeSet<String> =
+                        self.view.services_in(domain, now).into_keys().collect();
+                    if let Some(listed) = self.lock_listed().get(domain) {
+                        services.extend(listed.iter().cloned());
+                    }
+                    for service in services {
+                        questions.extend(self.service_question(domain, &service, now));
+                    }
+                }
+            }
+        }
+        self.ask(questions, Purpose::Lookup).await;
+    }
+
+    fn lock_listed(&self) -> std::sync::MutexGuard<'_, HashMap<String, BTreeSet<String>>> {
+        self.listed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Goodbyes for everything still published, without waiting (for `Drop`).
@@ -176,30 +285,20 @@ impl GoMicroDialect {
         self.published().len()
     }
 
-    async fn ask(&self, name: Name, kind: RecordType) {
-        match gomicro_records::query(name, kind) {
-            Ok(bytes) => self.transport.multicast_query(&bytes).await,
+    /// Sends what the gate admits, packed into few messages, from our query port.
+    async fn ask(&self, questions: Vec<Question>, purpose: Purpose) {
+        let admitted = self.questions.admit(questions, purpose);
+        if admitted.is_empty() {
+            return;
+        }
+        match encode_queries(admitted) {
+            Ok(messages) => {
+                for bytes in messages {
+                    self.transport.multicast_query(&bytes).await;
+                }
+            }
             Err(error) => tracing::debug!(%error, "cannot build an mDNS query"),
         }
-    }
-
-    /// A follow-up question, at most once a second per name.
-    async fn ask_rate_limited(&self, name: Name, kind: RecordType) {
-        {
-            let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            if asked
-                .get(&name)
-                .is_some_and(|at| now < *at + ASK_AGAIN_AFTER)
-            {
-                return;
-            }
-            if asked.len() >= MAX_ASKED {
-                asked.clear();
-            }
-            asked.insert(name.clone(), now);
-        }
-        self.ask(name, kind).await;
     }
 
     async fn announce(&self, records: Vec<Record>) {
@@ -235,7 +334,7 @@ impl GoMicroDialect {
         match message.metadata.message_type {
             MessageType::Query if role == Role::Mdns => self.answer(&message, from).await,
             MessageType::Query => {}
-            MessageType::Response => self.learn(&message).await,
+            MessageType::Response => self.learn(&message, role).await,
         }
     }
 
@@ -251,7 +350,10 @@ impl GoMicroDialect {
             for question in &query.queries {
                 unicast_bit |= question.mdns_unicast_response();
                 for answers in published.answers(question, &self.host) {
-                    messages.push(answers);
+                    // RFC 6762 §7.1: the asker holds this one for long enough.
+                    if !is_known(&answers, &query.answers) {
+                        messages.push(answers);
+                    }
                 }
             }
         }
@@ -274,7 +376,14 @@ impl GoMicroDialect {
     }
 
     /// Feeds node sightings into the live view and asks about what is incomplete.
-    async fn learn(&self, message: &Message) {
+    async fn learn(&self, message: &Message, role: Role) {
+        for domain in domains::domains_in(message) {
+            if self.domains.learn(&domain) {
+                self.view.hint();
+            }
+        }
+        let mut follow_ups = Vec::new();
+        let mut bursts = BTreeSet::new();
         for sighting in gomicro_parse::read(message) {
             match sighting {
                 Sighting::Node {
@@ -284,29 +393,92 @@ impl GoMicroDialect {
                 } => {
                     Counters::add(&self.counters.nodes_seen, 1);
                     let ttl = Duration::from_secs(u64::from(ttl));
-                    self.view.observe(&domain, service, Source::GoMicro, ttl);
+                    let name = service.name.clone();
+                    let action = self.view.observe(&domain, service, Source::GoMicro, ttl);
+                    // New nodes announced unasked come in bursts (a process
+                    // registering many); some of a burst may have been lost.
+                    if action == Some(Action::Create) && role == Role::Mdns {
+                        bursts.insert((domain, name));
+                    }
                 }
                 Sighting::Listing {
                     domain, service, ..
                 } => {
-                    if self.view.get(&service, &domain).is_empty() {
+                    let new = {
+                        let mut listed = self.lock_listed();
+                        let names = listed.entry(domain.clone()).or_default();
+                        names.len() < MAX_LISTED && names.insert(service.clone())
+                    };
+                    if self.view.count(Some(&service), &domain) == 0 {
+                        if new {
+                            self.view.hint();
+                        }
                         if let Ok(name) = gomicro_names::service_name(&service, &domain) {
-                            self.ask_rate_limited(name, RecordType::PTR).await;
+                            follow_ups.push(Question::new(name, RecordType::PTR));
                         }
                     }
                 }
                 Sighting::Unresolved(instance) => {
-                    self.ask_rate_limited(instance, RecordType::ANY).await;
+                    follow_ups.push(Question::new(instance, RecordType::ANY));
                 }
             }
         }
+        self.ask(follow_ups, Purpose::FollowUp).await;
+        for (domain, service) in bursts {
+            self.catch_up(domain, service);
+        }
+    }
+
+    /// Asks about a service again, in lookup rounds, shortly after a burst of
+    /// its nodes was announced, so that nodes whose announcement was lost are
+    /// found now rather than at the announcer's repeat (or never, for peers
+    /// that announce once).
+    fn catch_up(&self, domain: String, service: String) {
+        let Some(dialect) = self.weak_self() else {
+            return;
+        };
+        {
+            let mut running = self.catching_up.lock().unwrap_or_else(|e| e.into_inner());
+            if running.len() >= MAX_CATCH_UPS || !running.insert((domain.clone(), service.clone()))
+            {
+                return;
+            }
+        }
+        tokio::spawn(async move {
+            // Let the burst itself arrive first.
+            tokio::time::sleep(dialect.latency.get() * 2).await;
+            let target = Target::Service {
+                name: service.clone(),
+                domain: domain.clone(),
+            };
+            let now = Instant::now();
+            lookup::settle(
+                &dialect.view,
+                &*dialect,
+                &dialect.latency,
+                &target,
+                now,
+                now + CATCH_UP_LIMIT,
+            )
+            .await;
+            dialect
+                .catching_up
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&(domain, service));
+        });
+    }
+
+    fn weak_self(&self) -> Option<Arc<Self>> {
+        self.this.upgrade()
     }
 
     /// Expiry, re-queries, lapsed registrations and repeated announcements.
     async fn on_tick(&self) {
         let now = Instant::now();
         for (domain, service) in self.view.expire(now) {
-            self.query_service(&domain, &service).await;
+            self.query_service(&domain, &service, Purpose::Requery)
+                .await;
         }
         let (lapsed, due) = {
             let mut published = self.published();
@@ -323,6 +495,31 @@ impl GoMicroDialect {
             self.announce(records).await;
         }
     }
+}
+
+/// A catch-up asks in its one domain.
+#[async_trait]
+impl Asker for GoMicroDialect {
+    async fn ask_round(&self, target: &Target, _round: u32) {
+        let domains = self.domains_of(target.domain());
+        self.ask_lookup_round(target, &domains).await;
+    }
+}
+
+/// Whether the PTR that opens `answers` is among the asker's known answers with
+/// at least half our TTL left (RFC 6762 §7.1).
+fn is_known(answers: &[Record], known: &[Record]) -> bool {
+    let Some(first) = answers.first() else {
+        return false;
+    };
+    let RData::PTR(ours) = &first.data else {
+        return false;
+    };
+    known.iter().any(|k| {
+        matches!(&k.data, RData::PTR(theirs) if theirs.0 == ours.0)
+            && k.name == first.name
+            && k.ttl >= first.ttl / 2
+    })
 }
 
 async fn receive(dialect: Arc<GoMicroDialect>, socket: Arc<UdpSocket>, role: Role) {

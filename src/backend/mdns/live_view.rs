@@ -9,6 +9,7 @@
 //! from go-micro's dialect wins, as it carries endpoints.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::counters::Counters;
+use super::questions::requery_points;
 use crate::backend::memory::with_domain_metadata;
 use crate::model::Service;
 use crate::registry::{merge_by_version, Action, Event, WatchOptions, WILDCARD_DOMAIN};
@@ -45,20 +47,36 @@ struct ViewNode {
 
 struct Lease {
     expires: Instant,
-    /// When to ask again (80 % of the TTL, as RFC 6762 §5.2 suggests), so that
-    /// peers that never re-announce (go-micro) stay in view while alive.
-    requery_at: Instant,
-    requeried: bool,
+    ttl: Duration,
+    /// When to ask again (80, 85, 90 and 95 % of the TTL with jitter, as RFC
+    /// 6762 §5.2 says), so that peers that never re-announce (go-micro) stay in
+    /// view while alive even when a query or its answer is lost.
+    requery_at: [Instant; 4],
+    /// How many of `requery_at` have been used.
+    requeried: usize,
 }
 
 impl Lease {
     /// When [`LiveView::expire`] next has something to do for this lease.
     fn next_check(&self) -> Instant {
-        if self.requeried {
-            self.expires
-        } else {
-            self.requery_at.min(self.expires)
+        match self.requery_at.get(self.requeried) {
+            Some(at) => (*at).min(self.expires),
+            None => self.expires,
         }
+    }
+
+    /// Whether a re-query point has passed; uses it up.
+    fn requery_due(&mut self, now: Instant) -> bool {
+        let mut due = false;
+        while self
+            .requery_at
+            .get(self.requeried)
+            .is_some_and(|at| *at <= now)
+        {
+            self.requeried += 1;
+            due = true;
+        }
+        due
     }
 }
 
@@ -89,8 +107,12 @@ pub struct LiveView {
     state: Mutex<ViewState>,
     max_nodes: usize,
     counters: Arc<Counters>,
-    /// Woken whenever a node appears or changes (lookups waiting for answers).
+    /// Woken whenever a node appears or changes, or a hint arrives (lookups
+    /// waiting for answers).
     pub changed: Notify,
+    /// Bumped when the LAN mentions something a lookup should wait for (a
+    /// service name in a listing, a domain) before its nodes arrive.
+    hints: AtomicU64,
 }
 
 impl LiveView {
@@ -100,6 +122,7 @@ impl LiveView {
             max_nodes,
             counters,
             changed: Notify::new(),
+            hints: AtomicU64::new(0),
         }
     }
 
@@ -109,10 +132,15 @@ impl LiveView {
 
     /// Records a sighting of `service.nodes[0]` in `domain`; `ttl` matters only for
     /// the go-micro dialect (zero = goodbye).
-    pub fn observe(&self, domain: &str, service: Service, source: Source, ttl: Duration) {
-        let Some(node) = service.nodes.first() else {
-            return;
-        };
+    /// Returns what it changed (`None` for a refresh).
+    pub fn observe(
+        &self,
+        domain: &str,
+        service: Service,
+        source: Source,
+        ttl: Duration,
+    ) -> Option<Action> {
+        let node = service.nodes.first()?;
         let key = NodeKey {
             domain: domain.to_string(),
             service: service.name.clone(),
@@ -120,7 +148,7 @@ impl LiveView {
         };
         if source == Source::GoMicro && ttl.is_zero() {
             self.forget(&key, source);
-            return;
+            return None;
         }
         let now = Instant::now();
         let lease = (source == Source::GoMicro).then(|| Lease::new(now, ttl));
@@ -164,7 +192,7 @@ impl LiveView {
             None => {
                 if state.nodes.len() >= self.max_nodes {
                     Counters::add(&self.counters.nodes_dropped_over_limit, 1);
-                    return;
+                    return None;
                 }
                 state.nodes.insert(
                     key.clone(),
@@ -183,6 +211,61 @@ impl LiveView {
             drop(state);
             self.changed.notify_waiters();
         }
+        action
+    }
+
+    /// The LAN mentioned something worth waiting for (see `hints`).
+    pub fn hint(&self) {
+        self.hints.fetch_add(1, Ordering::Relaxed);
+        self.changed.notify_waiters();
+    }
+
+    /// How many hints have arrived so far.
+    pub fn hints(&self) -> u64 {
+        self.hints.load(Ordering::Relaxed)
+    }
+
+    /// Nodes in view of `service` (every service when `None`) in `domain`
+    /// (every domain for `*`): the progress measure of a lookup.
+    pub fn count(&self, service: Option<&str>, domain: &str) -> usize {
+        self.lock()
+            .nodes
+            .keys()
+            .filter(|k| service.is_none_or(|s| k.service == s) && matches_domain(domain, &k.domain))
+            .count()
+    }
+
+    /// The go-micro nodes of `service` in `domain` that a question may list as
+    /// known answers (RFC 6762 §7.1: only with more than half their TTL left),
+    /// with the seconds left.
+    pub fn known_answers(&self, domain: &str, service: &str, now: Instant) -> Vec<(String, u32)> {
+        self.lock()
+            .nodes
+            .iter()
+            .filter(|(k, _)| k.domain == domain && k.service == service)
+            .filter_map(|(k, n)| {
+                let lease = n.gomicro.as_ref()?;
+                let left = lease.expires.checked_duration_since(now)?;
+                (left > lease.ttl / 2).then(|| (k.node_id.clone(), left.as_secs() as u32))
+            })
+            .collect()
+    }
+
+    /// The service names in view in `domain`, each with the longest TTL left
+    /// of its go-micro nodes (for known listing answers; 0 = DNS-SD only).
+    pub fn services_in(&self, domain: &str, now: Instant) -> BTreeMap<String, u32> {
+        let state = self.lock();
+        let mut services = BTreeMap::new();
+        for (key, node) in state.nodes.iter().filter(|(k, _)| k.domain == domain) {
+            let left = node
+                .gomicro
+                .as_ref()
+                .and_then(|l| l.expires.checked_duration_since(now))
+                .map_or(0, |d| d.as_secs() as u32);
+            let entry = services.entry(key.service.clone()).or_insert(0);
+            *entry = (*entry).max(left);
+        }
+        services
     }
 
     /// A dialect no longer vouches for the node: a go-micro goodbye removes it;
@@ -222,8 +305,7 @@ impl LiveView {
             if lease.expires <= now {
                 gone.push(key.clone());
                 continue;
-            } else if lease.requery_at <= now && !lease.requeried {
-                lease.requeried = true;
+            } else if lease.requery_due(now) {
                 requery.insert((key.domain.clone(), key.service.clone()));
             }
             let at = lease.next_check();
@@ -293,8 +375,9 @@ impl Lease {
     fn new(now: Instant, ttl: Duration) -> Self {
         Lease {
             expires: now + ttl,
-            requery_at: now + ttl.mul_f64(0.8),
-            requeried: false,
+            ttl,
+            requery_at: requery_points(now, ttl),
+            requeried: 0,
         }
     }
 }
@@ -415,6 +498,31 @@ mod tests {
         );
         view.expire(now + Duration::from_secs(11));
         assert_eq!(view.len(), 0);
+    }
+
+    #[test]
+    fn an_unanswered_requery_is_repeated_at_85_90_and_95_percent_and_renewal_starts_over() {
+        let view = view();
+        let ttl = Duration::from_secs(100);
+        view.observe("micro", svc("a", "1", "x:1"), Source::GoMicro, ttl);
+        let start = Instant::now();
+        let at = |percent: u64| start + Duration::from_secs(percent);
+        let asked = |now| !view.expire(now).is_empty();
+        assert!(!asked(at(79)));
+        // Each point is asked once, whatever became of the previous question.
+        for percent in [83, 88, 93, 98] {
+            assert!(asked(at(percent)), "asked again at {percent} %");
+            assert!(!asked(at(percent)), "once per point");
+        }
+        assert_eq!(view.len(), 1, "alive until its TTL");
+        // An answer renews the lease: the points start over for the new TTL.
+        view.observe("micro", svc("a", "1", "x:1"), Source::GoMicro, ttl);
+        let renewed = Instant::now();
+        assert!(!asked(renewed + Duration::from_secs(79)));
+        assert!(asked(renewed + Duration::from_secs(83)));
+        assert!(asked(renewed + Duration::from_secs(98)));
+        view.expire(renewed + Duration::from_secs(101));
+        assert_eq!(view.len(), 0, "gone at its TTL when nobody answers");
     }
 
     #[test]

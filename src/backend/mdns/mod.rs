@@ -7,10 +7,13 @@
 //! decoding ([`wire`]), our nodes and their answers ([`published`]), the merged
 //! view of the LAN ([`live_view`]), the dialect on the wire ([`gomicro_dialect`]),
 //! sockets ([`transport`]), interface choice ([`interfaces`]), counters
-//! ([`counters`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
+//! ([`counters`]), every question we send and when ([`questions`]), how long a
+//! lookup waits for the LAN ([`lookup`]), the domains seen for `*`
+//! ([`domains`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
 
 pub mod counters;
 pub mod dnssd;
+pub mod domains;
 pub mod gomicro_dialect;
 pub mod gomicro_names;
 pub mod gomicro_parse;
@@ -18,7 +21,9 @@ pub mod gomicro_records;
 pub mod gomicro_txt;
 pub mod interfaces;
 pub mod live_view;
+pub mod lookup;
 pub mod published;
+pub mod questions;
 pub mod registry;
 pub mod transport;
 pub mod wire;

@@ -14,7 +14,7 @@ use super::gomicro_names::{self, to_text};
 use super::gomicro_records::EntryRecords;
 use super::gomicro_txt::{self, GoMicroTxt};
 use super::live_view::NodeKey;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{split_host_port, Service};
 
 /// go-micro's record TTL, used when a registration has no TTL of its own.
@@ -301,12 +301,7 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
 /// A registration names the nodes to publish; each must fit in DNS names.
 pub fn check_publishable(domain: &str, service: &Service) -> Result<()> {
     for node in &service.nodes {
-        gomicro_names::instance_name(&node.id, &service.name, domain).map_err(|e| {
-            Error::invalid(format!(
-                "node {:?} cannot be published over mDNS: {e}",
-                node.id
-            ))
-        })?;
+        gomicro_names::check_node_fits(&node.id, &service.name, domain)?;
     }
     Ok(())
 }

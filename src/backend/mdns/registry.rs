@@ -1,6 +1,6 @@
 //! [`MdnsRegistry`]: the [`Registry`] over both mDNS dialects.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,9 +10,13 @@ use tokio::time::Instant;
 
 use super::counters::{CounterSnapshot, Counters};
 use super::dnssd::DnsSd;
+use super::domains::KnownDomains;
 use super::gomicro_dialect::GoMicroDialect;
 use super::interfaces::{self, NetInterface};
 use super::live_view::LiveView;
+use super::lookup::{self, Asker, Latency, Target};
+use super::published::check_publishable;
+use super::questions::Purpose;
 use super::transport::Transport;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -22,11 +26,9 @@ use crate::registry::{
 };
 use crate::watch::Watcher;
 
-/// How long a lookup of an unknown service waits for answers (go-micro's
-/// default registry timeout); it returns as soon as answers have arrived.
-pub const QUERY_WAIT: Duration = Duration::from_millis(100);
-/// After the first answer, wait this much longer for the other nodes' answers.
-const ANSWER_GRACE: Duration = Duration::from_millis(15);
+/// The longest a lookup waits for the LAN when the configuration names no
+/// timeout (the core's default operation timeout).
+pub const DEFAULT_LOOKUP_LIMIT: Duration = Duration::from_secs(5);
 /// Nodes tracked at most (floods of announcements cannot grow memory further).
 pub const DEFAULT_MAX_NODES: usize = 16384;
 
@@ -42,6 +44,9 @@ pub struct MdnsOptions {
     /// Speak standard DNS-SD (mdns-sd).
     pub dnssd: bool,
     pub max_nodes: usize,
+    /// The longest a lookup waits for the LAN's answers (it returns as soon as
+    /// they stop arriving; see [`super::lookup`]).
+    pub lookup_limit: Duration,
 }
 
 impl Default for MdnsOptions {
@@ -52,6 +57,7 @@ impl Default for MdnsOptions {
             gomicro: true,
             dnssd: true,
             max_nodes: DEFAULT_MAX_NODES,
+            lookup_limit: DEFAULT_LOOKUP_LIMIT,
         }
     }
 }
@@ -65,6 +71,7 @@ impl MdnsOptions {
             gomicro: config.mdns_gomicro,
             dnssd: config.mdns_dnssd,
             max_nodes: DEFAULT_MAX_NODES,
+            lookup_limit: config.timeout(),
         }
     }
 }
@@ -78,8 +85,12 @@ pub struct MdnsRegistry {
     counters: Arc<Counters>,
     interfaces: Vec<NetInterface>,
     options: MdnsOptions,
-    /// domain -> when the initial listing of that domain has had time to answer.
-    synced: Mutex<HashMap<String, Instant>>,
+    /// Lookups that have waited for the LAN once: the live view keeps them
+    /// current from then on (announcements, goodbyes, re-queries, catch-ups).
+    settled: Mutex<HashSet<Target>>,
+    /// Domains learnt from the wire (for `*`).
+    domains: Arc<KnownDomains>,
+    latency: Arc<Latency>,
     tasks: Vec<AbortHandle>,
     /// The process that opened the sockets: a forked child inherits them but
     /// must not say goodbye for its parent's nodes.
@@ -102,12 +113,20 @@ impl MdnsRegistry {
         let runtime = crate::runtime::handle();
         let _inside = runtime.enter();
         let mut tasks = Vec::new();
+        let domains = Arc::new(KnownDomains::default());
+        domains.learn(&options.domain);
+        let latency = Arc::new(Latency::default());
         let gomicro = if options.gomicro {
             let transport = Transport::open(chosen.clone(), counters.clone()).map_err(|e| {
                 Error::unavailable(format!("cannot open the mDNS sockets on port 5353: {e}"))
             })?;
-            let (dialect, dialect_tasks) =
-                GoMicroDialect::start(transport, view.clone(), counters.clone());
+            let (dialect, dialect_tasks) = GoMicroDialect::start(
+                transport,
+                view.clone(),
+                counters.clone(),
+                domains.clone(),
+                latency.clone(),
+            );
             tasks.extend(dialect_tasks);
             Some(dialect)
         } else {
@@ -126,12 +145,14 @@ impl MdnsRegistry {
             view,
             counters,
             interfaces: chosen,
-            synced: Mutex::new(HashMap::new()),
+            settled: Mutex::new(HashSet::new()),
+            domains,
+            latency,
             tasks,
             owner_pid: std::process::id(),
             options,
         };
-        registry.start_sync(&registry.options.domain.clone());
+        registry.ask_listing_at_start();
         Ok(registry)
     }
 
@@ -150,20 +171,52 @@ impl MdnsRegistry {
         self.view.len()
     }
 
-    /// Asks for a domain's listing once; returns when its answers are due.
-    fn start_sync(&self, domain: &str) -> Instant {
-        let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(due) = synced.get(domain) {
-            return *due;
-        }
-        let due = Instant::now() + QUERY_WAIT;
-        synced.insert(domain.to_string(), due);
+    /// Asks what the default domain holds, so that a long-lived process has
+    /// the LAN in view before its first lookup.
+    fn ask_listing_at_start(&self) {
         if let Some(dialect) = &self.gomicro {
             let dialect = dialect.clone();
-            let domain = domain.to_string();
-            crate::runtime::handle().spawn(async move { dialect.query_listing(&domain).await });
+            let domain = self.options.domain.clone();
+            crate::runtime::handle()
+                .spawn(async move { dialect.query_listing(&domain, Purpose::FollowUp).await });
         }
-        due
+    }
+
+    /// Questions refused by the question gate (duplicates, over budget).
+    pub fn questions_suppressed(&self) -> u64 {
+        self.gomicro
+            .as_ref()
+            .map_or(0, |d| d.questions_suppressed())
+    }
+
+    /// Waits for the LAN's answers about `target` unless an earlier lookup
+    /// already has (see [`super::lookup`]).
+    async fn settle(&self, target: Target) {
+        if self.lock_settled().contains(&target) {
+            return;
+        }
+        let now = Instant::now();
+        let not_before = self.dnssd_answers_due(target.domain(), now);
+        let settled = lookup::settle(
+            &self.view,
+            self,
+            &self.latency,
+            &target,
+            not_before,
+            now + self.options.lookup_limit,
+        )
+        .await;
+        tracing::debug!(?target, ?settled, "lookup settled");
+        if !settled.timed_out {
+            let mut all = self.lock_settled();
+            if all.len() < MAX_SETTLED {
+                all.insert(target);
+            }
+        }
+    }
+
+    fn lock_settled(&self) -> std::sync::MutexGuard<'_, HashSet<Target>> {
+        self.settled.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Addresses that stand in for a node address that is not an IP literal.
@@ -184,25 +237,69 @@ impl MdnsRegistry {
         }
     }
 
-    /// The later of `due` and the moment DNS-SD browsing of `domain` has settled.
-    fn answers_due(&self, domain: &str, due: Instant) -> Instant {
+    /// When a DNS-SD browse of `domain` has had time to hear the first answers
+    /// (mdns-sd resolves instances in one exchange; responders delay shared
+    /// answers 20–120 ms), allowing two latencies of the LAN on top.
+    fn dnssd_answers_due(&self, domain: &str, now: Instant) -> Instant {
         let Some(dnssd) = &self.dnssd else {
-            return due;
+            return now;
         };
         self.domains_of(domain)
             .iter()
             .filter_map(|d| dnssd.settled_at(d))
-            .fold(due, Instant::max)
+            .map(|at| at + self.latency.get() * 2)
+            .fold(now, Instant::max)
     }
 
     fn domains_of(&self, domain: &str) -> Vec<String> {
-        if domain == WILDCARD_DOMAIN {
-            let mut all = self.view.domains();
-            all.insert(self.options.domain.clone());
-            all.into_iter().collect()
-        } else {
-            vec![domain.to_string()]
+        match &self.gomicro {
+            Some(dialect) => dialect.domains_of(domain),
+            None if domain == WILDCARD_DOMAIN => {
+                let mut all = self.domains.all();
+                all.extend(self.view.domains());
+                all.into_iter().collect()
+            }
+            None => vec![domain.to_string()],
         }
+    }
+}
+
+/// Lookups remembered as settled at most.
+const MAX_SETTLED: usize = 4096;
+
+/// A round of a lookup: go-micro's questions for every domain covered, and a
+/// DNS-SD browse of each (new domains of `*` included).
+#[async_trait]
+impl Asker for MdnsRegistry {
+    async fn ask_round(&self, target: &Target, round: u32) {
+        let rounds = Rounds {
+            gomicro: self.gomicro.clone(),
+            dnssd: self.dnssd.clone(),
+        };
+        rounds.ask_round(target, round).await;
+    }
+}
+
+/// The dialects a lookup's rounds go out through (owned, so that a round can
+/// also run in a background task).
+struct Rounds {
+    gomicro: Option<Arc<GoMicroDialect>>,
+    dnssd: Option<Arc<DnsSd>>,
+}
+
+#[async_trait]
+impl Asker for Rounds {
+    async fn ask_round(&self, target: &Target, _round: u32) {
+        let Some(dialect) = &self.gomicro else {
+            return; // DNS-SD alone: mdns-sd's browse does its own asking
+        };
+        let domains = dialect.domains_of(target.domain());
+        if let Some(dnssd) = &self.dnssd {
+            for domain in &domains {
+                dnssd.browse(domain);
+            }
+        }
+        dialect.ask_lookup_round(target, &domains).await;
     }
 }
 
@@ -211,6 +308,9 @@ impl Registry for MdnsRegistry {
     async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
         service.validate_for_register()?;
         validate_domain(&options.domain, false)?;
+        // Before either dialect publishes anything: both carry a node id as
+        // one DNS label.
+        check_publishable(&options.domain, service)?;
         if let Some(dialect) = &self.gomicro {
             dialect
                 .publish(&options.domain, service, options.ttl)
@@ -241,32 +341,11 @@ impl Registry for MdnsRegistry {
         validate_service_name(name)?;
         validate_domain(domain, true)?;
         self.browse(domain);
-        let found = self.view.get(name, domain);
-        if !found.is_empty() {
-            return Ok(found);
-        }
-        let changed = self.view.changed.notified();
-        tokio::pin!(changed);
-        changed.as_mut().enable();
-        if let Some(dialect) = &self.gomicro {
-            for d in self.domains_of(domain) {
-                dialect.query_service(&d, name).await;
-            }
-        }
-        let deadline = self.answers_due(domain, Instant::now() + QUERY_WAIT);
-        loop {
-            tokio::select! {
-                _ = &mut changed => {
-                    if !self.view.get(name, domain).is_empty() {
-                        tokio::time::sleep(ANSWER_GRACE).await;
-                        return Ok(self.view.get(name, domain));
-                    }
-                    changed.set(self.view.changed.notified());
-                    changed.as_mut().enable();
-                }
-                _ = tokio::time::sleep_until(deadline) => break,
-            }
-        }
+        self.settle(Target::Service {
+            name: name.to_string(),
+            domain: domain.to_string(),
+        })
+        .await;
         let found = self.view.get(name, domain);
         if found.is_empty() {
             Err(Error::NotFound)
@@ -277,14 +356,11 @@ impl Registry for MdnsRegistry {
 
     async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
         validate_domain(domain, true)?;
-        let sync_domain = if domain == WILDCARD_DOMAIN {
-            self.options.domain.clone()
-        } else {
-            domain.to_string()
-        };
         self.browse(domain);
-        let due = self.start_sync(&sync_domain);
-        tokio::time::sleep_until(self.answers_due(domain, due)).await;
+        self.settle(Target::Listing {
+            domain: domain.to_string(),
+        })
+        .await;
         Ok(self.view.list(domain))
     }
 
@@ -294,7 +370,27 @@ impl Registry for MdnsRegistry {
             validate_service_name(name)?;
         }
         self.browse(&options.domain);
-        Ok(self.view.subscribe(options))
+        let watcher = self.view.subscribe(options);
+        if options.domain == WILDCARD_DOMAIN && self.gomicro.is_some() {
+            // Learn every domain of the LAN now rather than as traffic happens
+            // to pass: a listing lookup of `*` asks for them (in the background;
+            // the watcher reports what it finds as it arrives).
+            let asker = Rounds {
+                gomicro: self.gomicro.clone(),
+                dnssd: self.dnssd.clone(),
+            };
+            let view = self.view.clone();
+            let latency = self.latency.clone();
+            let limit = self.options.lookup_limit;
+            crate::runtime::handle().spawn(async move {
+                let target = Target::Listing {
+                    domain: WILDCARD_DOMAIN.to_string(),
+                };
+                let now = Instant::now();
+                lookup::settle(&view, &asker, &latency, &target, now, now + limit).await;
+            });
+        }
+        Ok(watcher)
     }
 
     fn name(&self) -> &'static str {
