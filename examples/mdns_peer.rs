@@ -3,7 +3,7 @@
 //! tests/netns/isolated (it multicasts).
 //!
 //! ```text
-//! mdns_peer register --service greeter --id greeter-<uuid> --address 10.77.0.1:8080 [--ttl 3] [--count 1000]
+//! mdns_peer register --service greeter --id greeter-<uuid> --address 10.77.0.1:8080 [--ttl 3] [--count 1000] [--services 100]
 //! mdns_peer get greeter
 //! mdns_peer list
 //! mdns_peer watch [greeter] --count 2 --timeout-ms 5000
@@ -43,6 +43,10 @@ enum Command {
         ttl: Option<u64>,
         #[arg(long, default_value_t = 1)]
         count: usize,
+        /// Registers this many services (`<service>-<j>`, node ids `<id>-<j>`),
+        /// each with `count` nodes.
+        #[arg(long, default_value_t = 1)]
+        services: usize,
         /// Node metadata as key=value.
         #[arg(long)]
         metadata: Vec<String>,
@@ -94,6 +98,44 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Registers `count` nodes of one service (ids `<id>` or `<id>-<i>`).
+#[allow(clippy::too_many_arguments)]
+async fn register(
+    client: &Client,
+    service: String,
+    id: &str,
+    address: &str,
+    version: &str,
+    ttl: Option<u64>,
+    count: usize,
+    metadata: &[String],
+) -> microreg::Result<Service> {
+    let mut svc = Service::new(service, version);
+    for i in 0..count {
+        let node_id = if count == 1 {
+            id.to_string()
+        } else {
+            format!("{id}-{i}")
+        };
+        let mut node = Node::new(node_id, address);
+        for pair in metadata {
+            if let Some((k, v)) = pair.split_once('=') {
+                node.metadata.insert(k.into(), v.into());
+            }
+        }
+        svc.nodes.push(node);
+    }
+    let options = client.register_options(ttl.map(Duration::from_secs));
+    for chunk in svc.nodes.chunks(100) {
+        let part = Service {
+            nodes: chunk.to_vec(),
+            ..svc.clone()
+        };
+        client.register(&part, &options).await?;
+    }
+    Ok(svc)
+}
+
 async fn run(cli: Cli) -> microreg::Result<()> {
     let config = Config {
         backend: BackendKind::Mdns,
@@ -114,37 +156,31 @@ async fn run(cli: Cli) -> microreg::Result<()> {
             version,
             ttl,
             count,
+            services,
             metadata,
             deregister_after_ms,
         } => {
-            let mut svc = Service::new(service, version);
-            for i in 0..count {
-                let node_id = if count == 1 {
-                    id.clone()
+            let mut all = Vec::new();
+            for j in 0..services {
+                let (name, id) = if services == 1 {
+                    (service.clone(), id.clone())
                 } else {
-                    format!("{id}-{i}")
+                    (format!("{service}-{j}"), format!("{id}-{j}"))
                 };
-                let mut node = Node::new(node_id, address.clone());
-                for pair in &metadata {
-                    if let Some((k, v)) = pair.split_once('=') {
-                        node.metadata.insert(k.into(), v.into());
-                    }
-                }
-                svc.nodes.push(node);
-            }
-            let options = client.register_options(ttl.map(Duration::from_secs));
-            for chunk in svc.nodes.chunks(100) {
-                let part = Service {
-                    nodes: chunk.to_vec(),
-                    ..svc.clone()
-                };
-                client.register(&part, &options).await?;
+                all.push(
+                    register(
+                        &client, name, &id, &address, &version, ttl, count, &metadata,
+                    )
+                    .await?,
+                );
             }
             println!("ready");
             match deregister_after_ms {
                 Some(ms) => {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
-                    client.deregister(&svc, &domain).await?;
+                    for svc in &all {
+                        client.deregister(svc, &domain).await?;
+                    }
                     println!("deregistered");
                 }
                 None => terminated().await,

@@ -12,19 +12,29 @@ use std::time::Duration;
 /// Three test hosts, made once per test binary; the tests of a binary take
 /// turns on them (the guard is the turn).
 pub fn hosts() -> MutexGuard<'static, ()> {
-    static UP: OnceLock<()> = OnceLock::new();
+    impaired_hosts(&[])
+}
+
+/// Three test hosts with impairments (`tests/netns/hosts up 3 ARGS`, e.g.
+/// `--loss 20 --delay 50`), made once per test binary: every test of a binary
+/// gets the same ones.
+pub fn impaired_hosts(impairments: &[&str]) -> MutexGuard<'static, ()> {
+    static UP: OnceLock<Vec<String>> = OnceLock::new();
     static TURN: Mutex<()> = Mutex::new(());
     let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
-    UP.get_or_init(|| {
+    let made = UP.get_or_init(|| {
         super::require_isolated_network();
         // Hosts left by an earlier test binary in the same namespace go first.
         let _ = hosts_command().arg("down").status();
         let status = hosts_command()
             .args(["up", "3"])
+            .args(impairments)
             .status()
             .expect("tests/netns/hosts");
         assert!(status.success(), "cannot make the test hosts");
+        impairments.iter().map(|s| s.to_string()).collect()
     });
+    assert_eq!(made, impairments, "one kind of hosts per test binary");
     turn
 }
 

@@ -207,7 +207,14 @@ impl MdnsRegistry {
         )
         .await;
         tracing::debug!(?target, ?settled, "lookup settled");
-        if !settled.timed_out {
+        // A service not found is asked about again next time (it may appear
+        // with all its announcements lost); a listing is kept current by the
+        // view.
+        let found = match &target {
+            Target::Service { name, domain } => self.view.count(Some(name), domain) > 0,
+            Target::Listing { .. } => true,
+        };
+        if !settled.timed_out && found {
             let mut all = self.lock_settled();
             if all.len() < MAX_SETTLED {
                 all.insert(target);
