@@ -16,6 +16,7 @@ pub struct Counters {
     pub goodbyes: AtomicU64,
     pub nodes_seen: AtomicU64,
     pub nodes_dropped_over_limit: AtomicU64,
+    pub questions_held: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -37,6 +38,8 @@ pub struct CounterSnapshot {
     pub nodes_seen: u64,
     /// New nodes ignored because the live view was full.
     pub nodes_dropped_over_limit: u64,
+    /// Questions not sent: asked again too soon, or over the rate (RFC 6762 §5.2/§7).
+    pub questions_held: u64,
 }
 
 impl Counters {
@@ -56,6 +59,7 @@ impl Counters {
             goodbyes: get(&self.goodbyes),
             nodes_seen: get(&self.nodes_seen),
             nodes_dropped_over_limit: get(&self.nodes_dropped_over_limit),
+            questions_held: get(&self.questions_held),
         }
     }
 }

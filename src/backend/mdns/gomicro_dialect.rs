@@ -2,7 +2,6 @@
 //! announces them (and says goodbye), asks about others, and listens to all
 //! mDNS traffic to keep the live view current.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +18,7 @@ use super::gomicro_parse::{self, Sighting};
 use super::gomicro_records;
 use super::live_view::{LiveView, NodeKey, Source};
 use super::published::{check_publishable, Change, Published, PublishedNode};
+use super::question_limiter::{Purpose, QuestionLimiter};
 use super::transport::{Role, Transport, MAX_DATAGRAM};
 use super::wire;
 use crate::error::Result;
@@ -26,10 +26,6 @@ use crate::model::Service;
 
 /// How often expiry, re-queries, lapsed registrations and repeats are checked.
 const TICK: Duration = Duration::from_millis(200);
-/// One follow-up question per name at most this often.
-const ASK_AGAIN_AFTER: Duration = Duration::from_secs(1);
-/// Bound on remembered follow-up questions.
-const MAX_ASKED: usize = 4096;
 /// Announcements sent per tick at most (250 a second): nodes registered together
 /// fall due together, and their records are built only as they go out.
 const MAX_ANNOUNCEMENTS_PER_TICK: usize = 50;
@@ -42,7 +38,8 @@ pub struct GoMicroDialect {
     counters: Arc<Counters>,
     host: Name,
     local_ips: Vec<IpAddr>,
-    asked: Mutex<HashMap<Name, Instant>>,
+    /// Every question we multicast passes this gate (RFC 6762 §5.2/§7 pacing).
+    questions: Arc<QuestionLimiter>,
 }
 
 impl GoMicroDialect {
@@ -62,7 +59,7 @@ impl GoMicroDialect {
             published: Mutex::new(Published::default()),
             host: gomicro_names::host_name(),
             local_ips,
-            asked: Mutex::new(HashMap::new()),
+            questions: Arc::new(QuestionLimiter::new()),
             view,
             counters,
             transport,
@@ -148,17 +145,22 @@ impl GoMicroDialect {
     }
 
     /// Asks who serves `service` in `domain` (go-micro's GetService question).
-    pub async fn query_service(&self, domain: &str, service: &str) {
+    pub async fn query_service(&self, domain: &str, service: &str, purpose: Purpose) {
         if let Ok(name) = gomicro_names::service_name(service, domain) {
-            self.ask(name, RecordType::PTR).await;
+            self.ask(name, RecordType::PTR, purpose).await;
         }
     }
 
     /// Asks for every service name in `domain` (go-micro's ListServices question).
     pub async fn query_listing(&self, domain: &str) {
         if let Ok(name) = gomicro_names::listing_name(domain) {
-            self.ask(name, RecordType::PTR).await;
+            self.ask(name, RecordType::PTR, Purpose::Lookup).await;
         }
+    }
+
+    /// The gate every question of this dialect passes.
+    pub fn questions(&self) -> &Arc<QuestionLimiter> {
+        &self.questions
     }
 
     /// Goodbyes for everything still published, without waiting (for `Drop`).
@@ -176,30 +178,16 @@ impl GoMicroDialect {
         self.published().len()
     }
 
-    async fn ask(&self, name: Name, kind: RecordType) {
+    /// Multicasts one question, if the limiter lets it go now.
+    async fn ask(&self, name: Name, kind: RecordType, purpose: Purpose) {
+        if !self.questions.permit(&name, kind, purpose) {
+            Counters::add(&self.counters.questions_held, 1);
+            return;
+        }
         match gomicro_records::query(name, kind) {
             Ok(bytes) => self.transport.multicast_query(&bytes).await,
             Err(error) => tracing::debug!(%error, "cannot build an mDNS query"),
         }
-    }
-
-    /// A follow-up question, at most once a second per name.
-    async fn ask_rate_limited(&self, name: Name, kind: RecordType) {
-        {
-            let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            if asked
-                .get(&name)
-                .is_some_and(|at| now < *at + ASK_AGAIN_AFTER)
-            {
-                return;
-            }
-            if asked.len() >= MAX_ASKED {
-                asked.clear();
-            }
-            asked.insert(name.clone(), now);
-        }
-        self.ask(name, kind).await;
     }
 
     async fn announce(&self, records: Vec<Record>) {
@@ -291,12 +279,12 @@ impl GoMicroDialect {
                 } => {
                     if self.view.get(&service, &domain).is_empty() {
                         if let Ok(name) = gomicro_names::service_name(&service, &domain) {
-                            self.ask_rate_limited(name, RecordType::PTR).await;
+                            self.ask(name, RecordType::PTR, Purpose::FollowUp).await;
                         }
                     }
                 }
                 Sighting::Unresolved(instance) => {
-                    self.ask_rate_limited(instance, RecordType::ANY).await;
+                    self.ask(instance, RecordType::ANY, Purpose::FollowUp).await;
                 }
             }
         }
@@ -306,7 +294,8 @@ impl GoMicroDialect {
     async fn on_tick(&self) {
         let now = Instant::now();
         for (domain, service) in self.view.expire(now) {
-            self.query_service(&domain, &service).await;
+            self.query_service(&domain, &service, Purpose::Refresh)
+                .await;
         }
         let (lapsed, due) = {
             let mut published = self.published();

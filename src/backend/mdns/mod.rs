@@ -5,7 +5,8 @@
 //! One file per part: the TXT codec ([`gomicro_txt`]), names ([`gomicro_names`]),
 //! records written ([`gomicro_records`]) and read ([`gomicro_parse`]), lenient
 //! decoding ([`wire`]), our nodes and their answers ([`published`]), the merged
-//! view of the LAN ([`live_view`]), the dialect on the wire ([`gomicro_dialect`]),
+//! view of the LAN ([`live_view`]), the gate every outgoing question passes
+//! ([`question_limiter`]), the dialect on the wire ([`gomicro_dialect`]),
 //! sockets ([`transport`]), interface choice ([`interfaces`]), counters
 //! ([`counters`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
 
@@ -19,6 +20,7 @@ pub mod gomicro_txt;
 pub mod interfaces;
 pub mod live_view;
 pub mod published;
+pub mod question_limiter;
 pub mod registry;
 pub mod transport;
 pub mod wire;

@@ -13,6 +13,7 @@ use super::dnssd::DnsSd;
 use super::gomicro_dialect::GoMicroDialect;
 use super::interfaces::{self, NetInterface};
 use super::live_view::LiveView;
+use super::question_limiter::Purpose;
 use super::transport::Transport;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -250,7 +251,7 @@ impl Registry for MdnsRegistry {
         changed.as_mut().enable();
         if let Some(dialect) = &self.gomicro {
             for d in self.domains_of(domain) {
-                dialect.query_service(&d, name).await;
+                dialect.query_service(&d, name, Purpose::Lookup).await;
             }
         }
         let deadline = self.answers_due(domain, Instant::now() + QUERY_WAIT);
