@@ -16,6 +16,7 @@ use super::counters::Counters;
 use super::gomicro_names;
 use super::gomicro_parse::{self, Sighting};
 use super::gomicro_records;
+use super::inflate_budget::InflateBudget;
 use super::live_view::{LiveView, NodeKey, Source};
 use super::published::{check_publishable, Change, Published, PublishedNode};
 use super::question_limiter::{Purpose, QuestionLimiter};
@@ -40,6 +41,8 @@ pub struct GoMicroDialect {
     local_ips: Vec<IpAddr>,
     /// Every question we multicast passes this gate (RFC 6762 §5.2/§7 pacing).
     questions: Arc<QuestionLimiter>,
+    /// Bounds the TXT inflation each datagram and each source can cost us.
+    inflation: InflateBudget,
 }
 
 impl GoMicroDialect {
@@ -60,6 +63,7 @@ impl GoMicroDialect {
             host: gomicro_names::host_name(),
             local_ips,
             questions: Arc::new(QuestionLimiter::new()),
+            inflation: InflateBudget::default(),
             view,
             counters,
             transport,
@@ -223,7 +227,7 @@ impl GoMicroDialect {
         match message.metadata.message_type {
             MessageType::Query if role == Role::Mdns => self.answer(&message, from).await,
             MessageType::Query => {}
-            MessageType::Response => self.learn(&message).await,
+            MessageType::Response => self.learn(&message, from.ip()).await,
         }
     }
 
@@ -262,8 +266,11 @@ impl GoMicroDialect {
     }
 
     /// Feeds node sightings into the live view and asks about what is incomplete.
-    async fn learn(&self, message: &Message) {
-        for sighting in gomicro_parse::read(message) {
+    async fn learn(&self, message: &Message, source: IpAddr) {
+        let budget = self.inflation.grant(source);
+        let (sightings, inflated) = gomicro_parse::read_within(message, budget);
+        self.inflation.spend(source, inflated);
+        for sighting in sightings {
             match sighting {
                 Sighting::Node {
                     domain,

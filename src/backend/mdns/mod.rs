@@ -4,8 +4,8 @@
 //!
 //! One file per part: the TXT codec ([`gomicro_txt`]), names ([`gomicro_names`]),
 //! records written ([`gomicro_records`]) and read ([`gomicro_parse`]), lenient
-//! decoding ([`wire`]), our nodes and their answers ([`published`]), the merged
-//! view of the LAN ([`live_view`]), the gate every outgoing question passes
+//! decoding ([`wire`]) and the inflation each sender may cost ([`inflate_budget`]), our nodes and their answers ([`published`]), the merged
+//! view of the LAN ([`live_view`]) and its bounds ([`received_bounds`]), the gate every outgoing question passes
 //! ([`question_limiter`]), the dialect on the wire ([`gomicro_dialect`]),
 //! sockets ([`transport`]), interface choice ([`interfaces`]), counters
 //! ([`counters`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
@@ -17,10 +17,12 @@ pub mod gomicro_names;
 pub mod gomicro_parse;
 pub mod gomicro_records;
 pub mod gomicro_txt;
+pub mod inflate_budget;
 pub mod interfaces;
 pub mod live_view;
 pub mod published;
 pub mod question_limiter;
+pub mod received_bounds;
 pub mod registry;
 pub mod transport;
 pub mod wire;

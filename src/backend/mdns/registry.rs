@@ -14,6 +14,7 @@ use super::gomicro_dialect::GoMicroDialect;
 use super::interfaces::{self, NetInterface};
 use super::live_view::LiveView;
 use super::question_limiter::Purpose;
+use super::received_bounds::ViewLimits;
 use super::transport::Transport;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -26,10 +27,10 @@ use crate::watch::Watcher;
 /// How long a lookup of an unknown service waits for answers (go-micro's
 /// default registry timeout); it returns as soon as answers have arrived.
 pub const QUERY_WAIT: Duration = Duration::from_millis(100);
+/// Domains that `*` follows at most (questions asked and DNS-SD types browsed).
+pub const MAX_FOLLOWED_DOMAINS: usize = super::dnssd::MAX_BROWSED_TYPES;
 /// After the first answer, wait this much longer for the other nodes' answers.
 const ANSWER_GRACE: Duration = Duration::from_millis(15);
-/// Nodes tracked at most (floods of announcements cannot grow memory further).
-pub const DEFAULT_MAX_NODES: usize = 16384;
 
 /// Settings of the mDNS backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +43,8 @@ pub struct MdnsOptions {
     pub gomicro: bool,
     /// Speak standard DNS-SD (mdns-sd).
     pub dnssd: bool,
-    pub max_nodes: usize,
+    /// Bounds on what the LAN can make us hold.
+    pub limits: ViewLimits,
 }
 
 impl Default for MdnsOptions {
@@ -52,7 +54,7 @@ impl Default for MdnsOptions {
             interfaces: Vec::new(),
             gomicro: true,
             dnssd: true,
-            max_nodes: DEFAULT_MAX_NODES,
+            limits: ViewLimits::default(),
         }
     }
 }
@@ -65,7 +67,7 @@ impl MdnsOptions {
             interfaces: config.interfaces.clone(),
             gomicro: config.mdns_gomicro,
             dnssd: config.mdns_dnssd,
-            max_nodes: DEFAULT_MAX_NODES,
+            limits: ViewLimits::default(),
         }
     }
 }
@@ -99,7 +101,7 @@ impl MdnsRegistry {
         }
         let chosen = interfaces::select(&options.interfaces)?;
         let counters = Arc::new(Counters::default());
-        let view = Arc::new(LiveView::new(options.max_nodes, counters.clone()));
+        let view = Arc::new(LiveView::new(options.limits, counters.clone()));
         let runtime = crate::runtime::handle();
         let _inside = runtime.enter();
         let mut tasks = Vec::new();
@@ -117,7 +119,12 @@ impl MdnsRegistry {
         let dnssd = if options.dnssd {
             // Browsing starts with the first lookup or watch: a process that only
             // publishes does not pay for it (mdns-sd answers its own browse queries).
-            Some(DnsSd::start(&chosen, view.clone(), options.max_nodes)?)
+            Some(DnsSd::start(
+                &chosen,
+                view.clone(),
+                options.limits.max_nodes,
+                counters.clone(),
+            )?)
         } else {
             None
         };
@@ -196,14 +203,23 @@ impl MdnsRegistry {
             .fold(due, Instant::max)
     }
 
+    /// The domains a call about `domain` concerns: `*` means the default one
+    /// and those in view, at most [`MAX_FOLLOWED_DOMAINS`] (a LAN can plant
+    /// thousands; each costs a question and a browse).
     fn domains_of(&self, domain: &str) -> Vec<String> {
-        if domain == WILDCARD_DOMAIN {
-            let mut all = self.view.domains();
-            all.insert(self.options.domain.clone());
-            all.into_iter().collect()
-        } else {
-            vec![domain.to_string()]
+        if domain != WILDCARD_DOMAIN {
+            return vec![domain.to_string()];
         }
+        let mut others: Vec<String> = self
+            .view
+            .domains()
+            .into_iter()
+            .filter(|d| *d != self.options.domain)
+            .collect();
+        others.sort_unstable();
+        let mut all = vec![self.options.domain.clone()];
+        all.extend(others.into_iter().take(MAX_FOLLOWED_DOMAINS - 1));
+        all
     }
 }
 
@@ -242,6 +258,7 @@ impl Registry for MdnsRegistry {
         validate_service_name(name)?;
         validate_domain(domain, true)?;
         self.browse(domain);
+        self.view.want(name, domain);
         let found = self.view.get(name, domain);
         if !found.is_empty() {
             return Ok(found);
@@ -293,6 +310,7 @@ impl Registry for MdnsRegistry {
         validate_domain(&options.domain, true)?;
         if let Some(name) = &options.service {
             validate_service_name(name)?;
+            self.view.want(name, &options.domain);
         }
         self.browse(&options.domain);
         Ok(self.view.subscribe(options))
