@@ -49,7 +49,8 @@ pub struct CounterSnapshot {
     /// DNS-SD browses that mdns-sd dropped (its event queue filled, as under a
     /// flood) and that were started again and resynchronised.
     pub browse_restarts: u64,
-    /// Domains heard (through `*`) but not browsed: over the bound.
+    /// `*` calls that left domains in view out (over the bound on domains
+    /// followed) or service types not browsed for the same reason.
     pub domains_not_followed: u64,
 }
 

@@ -318,6 +318,21 @@ impl DnsSd {
         crate::runtime::handle().spawn(follow_type(weak, ty, domain.to_string()));
     }
 
+    /// Stops every browse of ours in mdns-sd, as if it had dropped them: for
+    /// tests of the recovery.
+    pub fn drop_browses(&self) {
+        let types: Vec<String> = self
+            .browsing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        for ty in types {
+            let _ = retry(|| self.daemon.stop_browse(&ty));
+        }
+    }
+
     /// One resolved instance: into the view, remembered for its removal.
     fn resolved(&self, ty: &str, domain: &str, info: &mdns_sd::ResolvedService, generation: u64) {
         let Some(service) = node_of(&info.fullname, ty, info) else {

@@ -158,6 +158,20 @@ impl MdnsRegistry {
         self.view.len()
     }
 
+    /// Makes mdns-sd drop our DNS-SD browses, as it does under a flood, to
+    /// test that they recover (restarted, resynchronised, counted).
+    #[doc(hidden)]
+    pub fn drop_dnssd_browses(&self) {
+        if let Some(dnssd) = &self.dnssd {
+            dnssd.drop_browses();
+        }
+    }
+
+    /// The estimated bytes of node data in view (bounded by the view's limits).
+    pub fn bytes_in_view(&self) -> usize {
+        self.view.bytes()
+    }
+
     /// Asks for a domain's listing once; returns when its answers are due.
     fn start_sync(&self, domain: &str) -> Instant {
         let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
@@ -217,6 +231,9 @@ impl MdnsRegistry {
             .filter(|d| *d != self.options.domain)
             .collect();
         others.sort_unstable();
+        if others.len() >= MAX_FOLLOWED_DOMAINS {
+            Counters::add(&self.counters.domains_not_followed, 1);
+        }
         let mut all = vec![self.options.domain.clone()];
         all.extend(others.into_iter().take(MAX_FOLLOWED_DOMAINS - 1));
         all
