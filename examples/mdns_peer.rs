@@ -7,12 +7,16 @@
 //! mdns_peer get greeter
 //! mdns_peer list
 //! mdns_peer watch [greeter] --count 2 --timeout-ms 5000
+//! mdns_peer serve          # stdin: `get NAME [DOMAIN]` | `stats` | `drop-browses`; one JSON line each
 //! ```
 //! Common flags: `--dialect gomicro|dnssd|both`, `--domain`, `--interface`.
 
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
+use std::sync::Arc;
+
+use microreg::backend::mdns::{MdnsOptions, MdnsRegistry};
 use microreg::{BackendKind, Client, Config, Error, Node, Registry, Service};
 
 #[derive(Parser)]
@@ -23,6 +27,9 @@ struct Cli {
     domain: String,
     #[arg(long)]
     interface: Vec<String>,
+    /// Bound on the nodes in view (default: the backend's).
+    #[arg(long)]
+    max_nodes: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +73,10 @@ enum Command {
         #[arg(long, default_value_t = 10_000)]
         timeout_ms: u64,
     },
+    /// A long-lived observer driven by stdin: `get NAME` prints
+    /// `{"ok":bool,"nodes":N}`, `stats` prints the process's RSS and threads,
+    /// the view's size and the backend's counters.
+    Serve,
     /// Waits until `service` has `nodes` nodes, printing the elapsed milliseconds.
     WaitNodes {
         service: String,
@@ -146,7 +157,12 @@ async fn run(cli: Cli) -> microreg::Result<()> {
         cache: false,
         ..Config::default()
     };
-    let client = Client::new(config)?;
+    let mut options = MdnsOptions::from_config(&config);
+    if let Some(max_nodes) = cli.max_nodes {
+        options.limits.max_nodes = max_nodes;
+    }
+    let backend = Arc::new(MdnsRegistry::new(options)?);
+    let client = Client::with_backend(backend.clone(), config);
     let domain = cli.domain.clone();
     let result = match cli.command {
         Command::Register {
@@ -221,6 +237,11 @@ async fn run(cli: Cli) -> microreg::Result<()> {
             }
             Ok(())
         }
+        Command::Serve => {
+            println!("serving");
+            serve(&client, &backend, &domain).await;
+            Ok(())
+        }
         Command::WaitNodes {
             service,
             nodes,
@@ -247,6 +268,54 @@ async fn run(cli: Cli) -> microreg::Result<()> {
     };
     client.close().await;
     result
+}
+
+async fn serve(client: &Client, backend: &MdnsRegistry, domain: &str) {
+    let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(line) = lines.recv().await {
+        let reply = match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["get", name, rest @ ..] => match client
+                .get_service(name, rest.first().copied().unwrap_or(domain))
+                .await
+            {
+                Ok(found) => serde_json::json!({
+                    "ok": true,
+                    "nodes": found.iter().map(|s| s.nodes.len()).sum::<usize>(),
+                }),
+                Err(error) => serde_json::json!({"ok": false, "error": error.to_string()}),
+            },
+            ["stats"] => serde_json::json!({
+                "rss_kb": proc_status("VmRSS:"),
+                "threads": proc_status("Threads:"),
+                "view_nodes": backend.nodes_in_view(),
+                "view_bytes": backend.bytes_in_view(),
+                "counters": backend.counters(),
+            }),
+            ["drop-browses"] => {
+                backend.drop_dnssd_browses();
+                serde_json::json!({"ok": true})
+            }
+            _ => break,
+        };
+        println!("{reply}");
+    }
+}
+
+/// A number from /proc/self/status (e.g. `VmRSS:` in kB).
+fn proc_status(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 async fn terminated() {

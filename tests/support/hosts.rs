@@ -76,12 +76,29 @@ fn on_host<S: AsRef<OsStr>>(host: u32, program: &[S]) -> Command {
 pub struct TestProcess {
     child: Child,
     lines: Receiver<String>,
+    stdin: Option<std::process::ChildStdin>,
 }
 
 impl TestProcess {
     /// Starts `program` on test host `host`.
     pub fn start<S: AsRef<OsStr>>(host: u32, program: &[S]) -> TestProcess {
         Self::spawn(on_host(host, program))
+    }
+
+    /// Starts `program` on test host `host`, with a pipe to its stdin for
+    /// [`send`](Self::send).
+    pub fn start_with_stdin<S: AsRef<OsStr>>(host: u32, program: &[S]) -> TestProcess {
+        let mut command = on_host(host, program);
+        command.stdin(Stdio::piped());
+        Self::spawn(command)
+    }
+
+    /// Writes one line to the process's stdin (see `start_with_stdin`).
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("started with a stdin pipe");
+        writeln!(stdin, "{line}").expect("write to the process");
+        stdin.flush().expect("flush to the process");
     }
 
     /// Starts any command, reading its stdout.
@@ -91,6 +108,7 @@ impl TestProcess {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let stdout = child.stdout.take().unwrap();
+        let stdin = child.stdin.take();
         let (tx, lines) = channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -99,7 +117,11 @@ impl TestProcess {
                 }
             }
         });
-        TestProcess { child, lines }
+        TestProcess {
+            child,
+            lines,
+            stdin,
+        }
     }
 
     /// Runs a program on a host to completion.

@@ -16,6 +16,10 @@ pub struct Counters {
     pub goodbyes: AtomicU64,
     pub nodes_seen: AtomicU64,
     pub nodes_dropped_over_limit: AtomicU64,
+    pub questions_held: AtomicU64,
+    pub nodes_refused: AtomicU64,
+    pub browse_restarts: AtomicU64,
+    pub domains_not_followed: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -35,8 +39,19 @@ pub struct CounterSnapshot {
     pub goodbyes: u64,
     /// Node sightings read from the network (announcements and answers).
     pub nodes_seen: u64,
-    /// New nodes ignored because the live view was full.
+    /// New nodes (or growth of a node) ignored because the live view was full
+    /// (in nodes or bytes).
     pub nodes_dropped_over_limit: u64,
+    /// Questions not sent: asked again too soon, or over the rate (RFC 6762 §5.2/§7).
+    pub questions_held: u64,
+    /// Received nodes that a registration would refuse (oversized, malformed).
+    pub nodes_refused: u64,
+    /// DNS-SD browses that mdns-sd dropped (its event queue filled, as under a
+    /// flood) and that were started again and resynchronised.
+    pub browse_restarts: u64,
+    /// `*` calls that left domains in view out (over the bound on domains
+    /// followed) or service types not browsed for the same reason.
+    pub domains_not_followed: u64,
 }
 
 impl Counters {
@@ -56,6 +71,10 @@ impl Counters {
             goodbyes: get(&self.goodbyes),
             nodes_seen: get(&self.nodes_seen),
             nodes_dropped_over_limit: get(&self.nodes_dropped_over_limit),
+            questions_held: get(&self.questions_held),
+            nodes_refused: get(&self.nodes_refused),
+            browse_restarts: get(&self.browse_restarts),
+            domains_not_followed: get(&self.domains_not_followed),
         }
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use mdns_sd::{IfKind, ServiceDaemon, ServiceEvent, ServiceInfo};
 use tokio::time::Instant;
 
+use super::counters::Counters;
 use super::interfaces::NetInterface;
 use super::live_view::{LiveView, NodeKey, Source};
 use crate::error::{Error, Result};
@@ -71,8 +72,82 @@ pub struct DnsSd {
     /// service type -> when browsing it began.
     browsing: Mutex<HashMap<String, Instant>>,
     /// fullname -> node, to turn mdns-sd's removals into node keys.
-    resolved: Arc<Mutex<HashMap<String, NodeKey>>>,
+    resolved: Mutex<HashMap<String, Resolved>>,
     max_nodes: usize,
+    counters: Arc<Counters>,
+    /// Set by [`DnsSd::shutdown`]: closed browses are not restarted.
+    stopping: std::sync::atomic::AtomicBool,
+}
+
+/// A DNS-SD instance in view.
+struct Resolved {
+    key: NodeKey,
+    /// Last resolved (or verified) at.
+    seen: Instant,
+    /// The browse (first = 0, then one per restart) that last reported it.
+    generation: u64,
+}
+
+/// Service types (domains) browsed at most: `*` follows the domains it hears,
+/// and a LAN can plant thousands.
+pub const MAX_BROWSED_TYPES: usize = 32;
+/// How long mdns-sd waits for an answer when verifying an old record.
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often instances are checked against the view's TTL cap.
+const VERIFY_CHECK: Duration = Duration::from_secs(5);
+/// A browse that mdns-sd dropped is restarted after this pause (it drops one
+/// whose event queue filled, i.e. under a flood).
+const BROWSE_RESTART_PAUSE: Duration = Duration::from_millis(500);
+
+/// Follows one service type until the daemon shuts down or `DnsSd` is dropped.
+async fn follow_type(dnssd: std::sync::Weak<DnsSd>, ty: String, domain: String) {
+    let mut generation = 0u64;
+    loop {
+        let events = {
+            let Some(this) = dnssd.upgrade() else { return };
+            match retry_async(|| this.daemon.browse(&ty)).await {
+                Ok(events) => events,
+                Err(error) => {
+                    tracing::warn!(%error, ty, "cannot browse DNS-SD");
+                    return;
+                }
+            }
+        };
+        if generation > 0 {
+            // The replay of mdns-sd's cache comes first; what it leaves out was
+            // removed while the browse was down.
+            let weak = dnssd.clone();
+            let (ty, settle) = (ty.clone(), BROWSE_SETTLE);
+            tokio::spawn(async move {
+                tokio::time::sleep(settle).await;
+                if let Some(this) = weak.upgrade() {
+                    this.forget_unheard(&ty, generation);
+                }
+            });
+        }
+        while let Ok(event) = events.recv_async().await {
+            let Some(this) = dnssd.upgrade() else { return };
+            match event {
+                ServiceEvent::ServiceResolved(info) => {
+                    this.resolved(&ty, &domain, &info, generation)
+                }
+                ServiceEvent::ServiceRemoved(_, fullname) => this.removed(&fullname),
+                _ => {}
+            }
+        }
+        let Some(this) = dnssd.upgrade() else { return };
+        if this.stopping.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        Counters::add(&this.counters.browse_restarts, 1);
+        tracing::debug!(
+            ty,
+            "mdns-sd dropped a browse (its event queue filled); browsing again"
+        );
+        drop(this);
+        generation += 1;
+        tokio::time::sleep(BROWSE_RESTART_PAUSE).await;
+    }
 }
 
 impl DnsSd {
@@ -82,6 +157,7 @@ impl DnsSd {
         interfaces: &[NetInterface],
         view: Arc<LiveView>,
         max_nodes: usize,
+        counters: Arc<Counters>,
     ) -> Result<Arc<Self>> {
         let daemon = ServiceDaemon::new()
             .map_err(|e| Error::unavailable(format!("cannot start mdns-sd: {e}")))?;
@@ -102,15 +178,23 @@ impl DnsSd {
             registered: Mutex::new(HashMap::new()),
             next_lapse: Mutex::new(None),
             browsing: Mutex::new(HashMap::new()),
-            resolved: Arc::new(Mutex::new(HashMap::new())),
+            resolved: Mutex::new(HashMap::new()),
             max_nodes,
+            counters,
+            stopping: std::sync::atomic::AtomicBool::new(false),
         });
         let weak = Arc::downgrade(&dnssd);
         tokio::spawn(async move {
+            let mut since_verify = Duration::ZERO;
             loop {
                 tokio::time::sleep(LAPSE_CHECK).await;
                 let Some(dnssd) = weak.upgrade() else { return };
                 dnssd.withdraw_lapsed();
+                since_verify += LAPSE_CHECK;
+                if since_verify >= VERIFY_CHECK {
+                    since_verify = Duration::ZERO;
+                    dnssd.verify_old();
+                }
             }
         });
         Ok(dnssd)
@@ -215,8 +299,10 @@ impl DnsSd {
         }
     }
 
-    /// Browses the domain's service type (once), feeding the live view.
-    pub fn browse(&self, domain: &str) {
+    /// Browses the domain's service type (once), feeding the live view. At most
+    /// [`MAX_BROWSED_TYPES`] types are followed; each is a task on the shared
+    /// runtime (no thread per type), restarted when mdns-sd drops it.
+    pub fn browse(self: &Arc<Self>, domain: &str) {
         let Some(ty) = service_type(domain) else {
             return;
         };
@@ -225,55 +311,102 @@ impl DnsSd {
             if browsing.contains_key(&ty) {
                 return;
             }
-            browsing.insert(ty.clone(), Instant::now());
-        }
-        let events = match retry(|| self.daemon.browse(&ty)) {
-            Ok(events) => events,
-            Err(error) => {
-                tracing::warn!(%error, ty, "cannot browse DNS-SD");
+            if browsing.len() >= MAX_BROWSED_TYPES {
+                Counters::add(&self.counters.domains_not_followed, 1);
                 return;
             }
+            browsing.insert(ty.clone(), Instant::now());
+        }
+        let weak = Arc::downgrade(self);
+        crate::runtime::handle().spawn(follow_type(weak, ty, domain.to_string()));
+    }
+
+    /// Stops every browse of ours in mdns-sd, as if it had dropped them: for
+    /// tests of the recovery.
+    pub fn drop_browses(&self) {
+        let types: Vec<String> = self
+            .browsing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        for ty in types {
+            let _ = retry(|| self.daemon.stop_browse(&ty));
+        }
+    }
+
+    /// One resolved instance: into the view, remembered for its removal.
+    fn resolved(&self, ty: &str, domain: &str, info: &mdns_sd::ResolvedService, generation: u64) {
+        let Some(service) = node_of(&info.fullname, ty, info) else {
+            return;
         };
-        let view = self.view.clone();
-        let resolved = self.resolved.clone();
-        let domain = domain.to_string();
-        let max_nodes = self.max_nodes;
-        std::thread::Builder::new()
-            .name("microreg-dnssd".into())
-            .spawn(move || {
-                while let Ok(event) = events.recv() {
-                    match event {
-                        ServiceEvent::ServiceResolved(info) => {
-                            let Some(service) = node_of(&info.fullname, &ty, &info) else {
-                                continue;
-                            };
-                            let key = NodeKey {
-                                domain: domain.clone(),
-                                service: service.name.clone(),
-                                node_id: service.nodes[0].id.clone(),
-                            };
-                            {
-                                let mut map = resolved.lock().unwrap_or_else(|e| e.into_inner());
-                                if map.len() < max_nodes || map.contains_key(&info.fullname) {
-                                    map.insert(info.fullname.clone(), key);
-                                }
-                            }
-                            view.observe(&domain, service, Source::DnsSd, Duration::ZERO);
-                        }
-                        ServiceEvent::ServiceRemoved(_, fullname) => {
-                            let key = resolved
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .remove(&fullname);
-                            if let Some(key) = key {
-                                view.forget(&key, Source::DnsSd);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            })
-            .expect("cannot start the DNS-SD browse thread");
+        let key = NodeKey {
+            domain: domain.to_string(),
+            service: service.name.clone(),
+            node_id: service.nodes[0].id.clone(),
+        };
+        {
+            let mut map = self.lock_resolved();
+            if map.len() < self.max_nodes || map.contains_key(&info.fullname) {
+                map.insert(
+                    info.fullname.clone(),
+                    Resolved {
+                        key,
+                        seen: Instant::now(),
+                        generation,
+                    },
+                );
+            }
+        }
+        self.view
+            .observe(domain, service, Source::DnsSd, Duration::ZERO);
+    }
+
+    fn removed(&self, fullname: &str) {
+        let gone = self.lock_resolved().remove(fullname);
+        if let Some(gone) = gone {
+            self.view.forget(&gone.key, Source::DnsSd);
+        }
+    }
+
+    /// After a restarted browse has replayed mdns-sd's cache: instances of `ty`
+    /// not heard since the restart were removed while nobody listened.
+    fn forget_unheard(&self, ty: &str, generation: u64) {
+        let stale: Vec<String> = self
+            .lock_resolved()
+            .iter()
+            .filter(|(name, r)| r.generation < generation && name.ends_with(ty))
+            .map(|(name, _)| name.clone())
+            .collect();
+        for fullname in stale {
+            self.removed(&fullname);
+        }
+    }
+
+    /// RFC 6762 §10.4 for records held past the view's TTL cap: mdns-sd keeps a
+    /// record as long as it claimed (up to 2³¹ s), so each instance not heard
+    /// for that long is verified; if nobody answers, mdns-sd removes it.
+    fn verify_old(&self) {
+        let now = Instant::now();
+        let cap = self.view.limits().max_ttl;
+        let due: Vec<String> = {
+            let mut map = self.lock_resolved();
+            map.iter_mut()
+                .filter(|(_, r)| now >= r.seen + cap)
+                .map(|(name, r)| {
+                    r.seen = now;
+                    name.clone()
+                })
+                .collect()
+        };
+        for fullname in due {
+            let _ = self.daemon.verify(fullname, VERIFY_TIMEOUT);
+        }
+    }
+
+    fn lock_resolved(&self) -> std::sync::MutexGuard<'_, HashMap<String, Resolved>> {
+        self.resolved.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// When a browse of `domain` has had time to hear the LAN's answers (mdns-sd
@@ -286,6 +419,8 @@ impl DnsSd {
 
     /// Unregisters everything (sends goodbyes) and stops the daemon.
     pub fn shutdown(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Release);
         let all: Vec<Registered> = self.lock_registered().drain().map(|(_, r)| r).collect();
         for registration in all {
             let _ = retry(|| self.daemon.unregister(&registration.fullname));

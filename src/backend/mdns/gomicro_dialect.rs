@@ -20,10 +20,11 @@ use super::domains::{self, KnownDomains};
 use super::gomicro_names;
 use super::gomicro_parse::{self, Sighting};
 use super::gomicro_records;
+use super::inflate_budget::InflateBudget;
 use super::live_view::{LiveView, NodeKey, Source};
 use super::lookup::{self, Asker, Latency, Target};
 use super::published::{check_publishable, Change, Published, PublishedNode};
-use super::questions::{encode_queries, Purpose, Question, Questions};
+use super::questions::{Purpose, Question, Questions};
 use super::transport::{Role, Transport, MAX_DATAGRAM};
 use super::wire;
 use crate::error::Result;
@@ -54,6 +55,8 @@ pub struct GoMicroDialect {
     local_ips: Vec<IpAddr>,
     /// The one gate for every question we send.
     questions: Questions,
+    /// Bounds the TXT inflation each datagram and each source can cost us.
+    inflation: InflateBudget,
     /// Domains learnt from the wire, for `*`.
     pub domains: Arc<KnownDomains>,
     /// Service names that listings mentioned, per domain.
@@ -86,7 +89,8 @@ impl GoMicroDialect {
             published: Mutex::new(Published::default()),
             host: gomicro_names::host_name(),
             local_ips,
-            questions: Questions::default(),
+            questions: Questions::new(counters.clone()),
+            inflation: InflateBudget::default(),
             domains,
             listed: Mutex::new(HashMap::new()),
             catching_up: Mutex::new(HashSet::new()),
@@ -187,11 +191,6 @@ impl GoMicroDialect {
         self.ask(question.into_iter().collect(), purpose).await;
     }
 
-    /// Questions that have been refused as duplicates or over the budget.
-    pub fn questions_suppressed(&self) -> u64 {
-        self.questions.suppressed()
-    }
-
     /// `<service>.<domain>.` PTR, with the nodes we hold as known answers.
     fn service_question(&self, domain: &str, service: &str, now: Instant) -> Option<Question> {
         let name = gomicro_names::service_name(service, domain).ok()?;
@@ -227,19 +226,15 @@ impl GoMicroDialect {
         Some(question)
     }
 
-    /// The domains a lookup in `domain` covers: itself, or for `*` every domain
-    /// learnt so far (the registry's own domain is learnt at start).
+    /// The domains a lookup in `domain` covers: itself, or for `*` the
+    /// domains followed (bounded; see [`KnownDomains::followed`]).
     pub fn domains_of(&self, domain: &str) -> Vec<String> {
-        if domain != WILDCARD_DOMAIN {
-            return vec![domain.to_string()];
-        }
-        let mut all = self.domains.all();
-        all.extend(self.view.domains());
-        all.into_iter().collect()
+        self.domains.followed(domain, self.view.domains())
     }
 
-    /// The questions of one lookup round for `target` over `domains`.
-    pub async fn ask_lookup_round(&self, target: &Target, domains: &[String]) {
+    /// The questions of one lookup round for `target` over `domains`
+    /// (`purpose`: a caller's lookup, or a catch-up the LAN triggered).
+    pub async fn ask_lookup_round(&self, target: &Target, domains: &[String], purpose: Purpose) {
         let now = Instant::now();
         let mut questions = Vec::new();
         if target.domain() == WILDCARD_DOMAIN {
@@ -263,7 +258,7 @@ impl GoMicroDialect {
                 }
             }
         }
-        self.ask(questions, Purpose::Lookup).await;
+        self.ask(questions, purpose).await;
     }
 
     fn lock_listed(&self) -> std::sync::MutexGuard<'_, HashMap<String, BTreeSet<String>>> {
@@ -287,17 +282,11 @@ impl GoMicroDialect {
 
     /// Sends what the gate admits, packed into few messages, from our query port.
     async fn ask(&self, questions: Vec<Question>, purpose: Purpose) {
-        let admitted = self.questions.admit(questions, purpose);
-        if admitted.is_empty() {
+        if questions.is_empty() {
             return;
         }
-        match encode_queries(admitted) {
-            Ok(messages) => {
-                for bytes in messages {
-                    self.transport.multicast_query(&bytes).await;
-                }
-            }
-            Err(error) => tracing::debug!(%error, "cannot build an mDNS query"),
+        for bytes in self.questions.admit(questions, purpose) {
+            self.transport.multicast_query(&bytes).await;
         }
     }
 
@@ -334,7 +323,7 @@ impl GoMicroDialect {
         match message.metadata.message_type {
             MessageType::Query if role == Role::Mdns => self.answer(&message, from).await,
             MessageType::Query => {}
-            MessageType::Response => self.learn(&message, role).await,
+            MessageType::Response => self.learn(&message, from.ip(), role).await,
         }
     }
 
@@ -376,7 +365,7 @@ impl GoMicroDialect {
     }
 
     /// Feeds node sightings into the live view and asks about what is incomplete.
-    async fn learn(&self, message: &Message, role: Role) {
+    async fn learn(&self, message: &Message, source: IpAddr, role: Role) {
         for domain in domains::domains_in(message) {
             if self.domains.learn(&domain) {
                 self.view.hint();
@@ -384,7 +373,10 @@ impl GoMicroDialect {
         }
         let mut follow_ups = Vec::new();
         let mut bursts = BTreeSet::new();
-        for sighting in gomicro_parse::read(message) {
+        let budget = self.inflation.grant(source);
+        let (sightings, inflated) = gomicro_parse::read_within(message, budget);
+        self.inflation.spend(source, inflated);
+        for sighting in sightings {
             match sighting {
                 Sighting::Node {
                     domain,
@@ -502,7 +494,9 @@ impl GoMicroDialect {
 impl Asker for GoMicroDialect {
     async fn ask_round(&self, target: &Target, _round: u32) {
         let domains = self.domains_of(target.domain());
-        self.ask_lookup_round(target, &domains).await;
+        // Triggered by unsolicited announcements: the follow-up budget pays.
+        self.ask_lookup_round(target, &domains, Purpose::CatchUp)
+            .await;
     }
 }
 

@@ -7,8 +7,14 @@
 //! even if DNS-SD (whose TTLs mdns-sd keeps at 120 s and more) still lists it. A
 //! node learnt through DNS-SD alone lives until mdns-sd reports it removed. Data
 //! from go-micro's dialect wins, as it carries endpoints.
+//!
+//! The view is bounded (see [`received_bounds`](super::received_bounds)): in
+//! nodes, in bytes, and in how long a received record is trusted. When it is
+//! full, a node of a name that a lookup or watch asked for recently ("wanted")
+//! takes the place of an unsolicited newcomer that was never heard again, so a
+//! flood of fakes cannot keep the nodes that matter out.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,6 +24,7 @@ use tokio::time::Instant;
 
 use super::counters::Counters;
 use super::questions::requery_points;
+use super::received_bounds::{approx_size, check_received, ViewLimits};
 use crate::backend::memory::with_domain_metadata;
 use crate::model::Service;
 use crate::registry::{merge_by_version, Action, Event, WatchOptions, WILDCARD_DOMAIN};
@@ -43,6 +50,10 @@ struct ViewNode {
     service: Service,
     gomicro: Option<Lease>,
     dnssd: bool,
+    /// [`approx_size`] of `service`, counted in the view's byte total.
+    size: usize,
+    /// Heard again (a refresh) or wanted when it came: kept over newcomers.
+    confirmed: bool,
 }
 
 struct Lease {
@@ -93,7 +104,19 @@ struct ViewState {
     /// No lease runs out or falls due for a re-query before this (a lower
     /// bound, lowered by every new lease), so expiry skips the table until then.
     next_check: Option<Instant>,
+    /// Sum of the nodes' sizes.
+    bytes: usize,
+    /// Unconfirmed nodes, oldest first: the first to give way when the view
+    /// is full (entries for nodes since gone or confirmed are skipped).
+    newcomers: VecDeque<NodeKey>,
+    /// (domain, service) that lookups and watches asked for -> when last.
+    wanted: HashMap<(String, String), Instant>,
 }
+
+/// A name stays wanted this long after the last lookup or watch of it.
+const WANTED_FOR: Duration = Duration::from_secs(600);
+/// Wanted names remembered at most.
+const MAX_WANTED: usize = 1024;
 
 impl ViewState {
     fn lease_taken(&mut self, lease: &Lease) {
@@ -105,7 +128,7 @@ impl ViewState {
 /// The merged, bounded view of the LAN.
 pub struct LiveView {
     state: Mutex<ViewState>,
-    max_nodes: usize,
+    limits: ViewLimits,
     counters: Arc<Counters>,
     /// Woken whenever a node appears or changes, or a hint arrives (lookups
     /// waiting for answers).
@@ -116,10 +139,10 @@ pub struct LiveView {
 }
 
 impl LiveView {
-    pub fn new(max_nodes: usize, counters: Arc<Counters>) -> Self {
+    pub fn new(limits: ViewLimits, counters: Arc<Counters>) -> Self {
         LiveView {
             state: Mutex::new(ViewState::default()),
-            max_nodes,
+            limits,
             counters,
             changed: Notify::new(),
             hints: AtomicU64::new(0),
@@ -130,9 +153,31 @@ impl LiveView {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The view's limits.
+    pub fn limits(&self) -> ViewLimits {
+        self.limits
+    }
+
+    /// A lookup or watch asks for `name` in `domain` (`*`: every domain): its
+    /// nodes are kept over unsolicited newcomers for a while.
+    pub fn want(&self, name: &str, domain: &str) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if state.wanted.len() >= MAX_WANTED {
+            state.wanted.retain(|_, at| now < *at + WANTED_FOR);
+            if state.wanted.len() >= MAX_WANTED {
+                state.wanted.clear();
+            }
+        }
+        state
+            .wanted
+            .insert((domain.to_string(), name.to_string()), now);
+    }
+
     /// Records a sighting of `service.nodes[0]` in `domain`; `ttl` matters only for
-    /// the go-micro dialect (zero = goodbye).
-    /// Returns what it changed (`None` for a refresh).
+    /// the go-micro dialect (zero = goodbye). Received nodes that a registration
+    /// would refuse are dropped; TTLs are capped. Returns what it changed
+    /// (`None` for a refresh or a node refused).
     pub fn observe(
         &self,
         domain: &str,
@@ -150,14 +195,35 @@ impl LiveView {
             self.forget(&key, source);
             return None;
         }
+        if let Err(error) = check_received(&service) {
+            tracing::trace!(%error, "received node refused");
+            Counters::add(&self.counters.nodes_refused, 1);
+            return None;
+        }
+        let size = approx_size(&service);
         let now = Instant::now();
+        let ttl = self.limits.cap_ttl(ttl);
         let lease = (source == Source::GoMicro).then(|| Lease::new(now, ttl));
         let mut state = self.lock();
         if let Some(lease) = &lease {
             state.lease_taken(lease);
         }
-        let action = match state.nodes.get_mut(&key) {
-            Some(existing) => {
+        let bytes_without = |state: &ViewState, old: usize| state.bytes - old;
+        let action = match state.nodes.get(&key).map(|n| n.size) {
+            Some(old_size) if bytes_without(&state, old_size) + size > self.limits.max_bytes => {
+                // A change that would break the byte budget: keep what we had.
+                Counters::add(&self.counters.nodes_dropped_over_limit, 1);
+                let existing = state.nodes.get_mut(&key).expect("present above");
+                existing.confirmed = true;
+                if source == Source::GoMicro {
+                    existing.gomicro = lease;
+                }
+                None
+            }
+            Some(old_size) => {
+                state.bytes = bytes_without(&state, old_size);
+                let existing = state.nodes.get_mut(&key).expect("present above");
+                existing.confirmed = true;
                 let gomicro_live = existing.gomicro.as_ref().is_some_and(|l| l.expires > now);
                 // Compared before it is replaced: a refresh (the usual case at
                 // idle) neither clones nor reallocates the service.
@@ -187,19 +253,28 @@ impl LiveView {
                         }
                     }
                 };
+                existing.size = approx_size(&existing.service);
+                state.bytes += state.nodes[&key].size;
                 changed.then_some(Action::Update)
             }
             None => {
-                if state.nodes.len() >= self.max_nodes {
+                let wanted = state.is_wanted(domain, &key.service, now);
+                if !state.make_room(&self.limits, size, wanted) {
                     Counters::add(&self.counters.nodes_dropped_over_limit, 1);
                     return None;
                 }
+                if !wanted {
+                    state.queue_newcomer(key.clone(), self.limits.max_nodes);
+                }
+                state.bytes += size;
                 state.nodes.insert(
                     key.clone(),
                     Box::new(ViewNode {
                         service,
                         gomicro: lease,
                         dnssd: source == Source::DnsSd,
+                        size,
+                        confirmed: wanted,
                     }),
                 );
                 Some(Action::Create)
@@ -283,8 +358,7 @@ impl LiveView {
             }
         };
         if gone {
-            let node = state.nodes.remove(key).expect("present above");
-            state.publish(Action::Delete, &key.domain, node.service);
+            state.remove(key);
         }
     }
 
@@ -313,8 +387,7 @@ impl LiveView {
         }
         state.next_check = next_check;
         for key in gone {
-            let node = state.nodes.remove(&key).expect("listed above");
-            state.publish(Action::Delete, &key.domain, node.service);
+            state.remove(&key);
         }
         requery
     }
@@ -355,6 +428,11 @@ impl LiveView {
         self.lock().nodes.len()
     }
 
+    /// The estimated bytes of node data in view.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -383,6 +461,75 @@ impl Lease {
 }
 
 impl ViewState {
+    /// Removes a node, telling watchers.
+    fn remove(&mut self, key: &NodeKey) {
+        if let Some(node) = self.nodes.remove(key) {
+            self.bytes -= node.size;
+            self.publish(Action::Delete, &key.domain, node.service);
+        }
+    }
+
+    fn is_wanted(&self, domain: &str, service: &str, now: Instant) -> bool {
+        let recent = |d: &str| {
+            self.wanted
+                .get(&(d.to_string(), service.to_string()))
+                .is_some_and(|at| now < *at + WANTED_FOR)
+        };
+        !self.wanted.is_empty() && (recent(domain) || recent(WILDCARD_DOMAIN))
+    }
+
+    fn is_full(&self, limits: &ViewLimits, size: usize) -> bool {
+        self.nodes.len() >= limits.max_nodes || self.bytes + size > limits.max_bytes
+    }
+
+    /// Whether a newcomer of `size` fits; a wanted one evicts unconfirmed
+    /// newcomers (oldest first), then nodes nobody wants, to get in.
+    fn make_room(&mut self, limits: &ViewLimits, size: usize, wanted: bool) -> bool {
+        if size > limits.max_bytes {
+            return false;
+        }
+        if !self.is_full(limits, size) {
+            return true;
+        }
+        if !wanted {
+            return false;
+        }
+        while self.is_full(limits, size) {
+            let victim = loop {
+                match self.newcomers.pop_front() {
+                    Some(key) if self.nodes.get(&key).is_some_and(|n| !n.confirmed) => {
+                        break Some(key)
+                    }
+                    Some(_) => continue,
+                    None => break None,
+                }
+            };
+            let victim = victim.or_else(|| {
+                let now = Instant::now();
+                self.nodes
+                    .keys()
+                    .find(|k| !self.is_wanted(&k.domain, &k.service, now))
+                    .cloned()
+            });
+            match victim {
+                Some(key) => self.remove(&key),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Queues an unconfirmed newcomer, keeping the queue from outgrowing the
+    /// view with keys of nodes since gone or confirmed.
+    fn queue_newcomer(&mut self, key: NodeKey, max_nodes: usize) {
+        self.newcomers.push_back(key);
+        if self.newcomers.len() > 2 * max_nodes.max(16) {
+            let nodes = &self.nodes;
+            self.newcomers
+                .retain(|k| nodes.get(k).is_some_and(|n| !n.confirmed));
+        }
+    }
+
     fn publish(&mut self, action: Action, domain: &str, service: Service) {
         self.watchers.retain(|w| !w.sender.is_closed());
         for watcher in &self.watchers {
@@ -417,7 +564,11 @@ mod tests {
     }
 
     fn view() -> LiveView {
-        LiveView::new(3, Arc::new(Counters::default()))
+        let limits = ViewLimits {
+            max_nodes: 3,
+            ..ViewLimits::default()
+        };
+        LiveView::new(limits, Arc::new(Counters::default()))
     }
 
     #[tokio::test]
@@ -564,5 +715,74 @@ mod tests {
             .collect();
         assert_eq!(domains, HashSet::from(["micro", "dev"]));
         assert_eq!(view.list("dev")[0].nodes.len(), 1);
+    }
+
+    #[test]
+    fn a_full_view_still_takes_a_wanted_node_and_drops_unsolicited_ones() {
+        let view = view();
+        let long = Duration::from_secs(u64::from(u32::MAX));
+        for i in 0..3 {
+            let fake =
+                Service::new(format!("fake{i}"), "1").with_node(Node::new("f", "10.6.6.6:1"));
+            view.observe("micro", fake, Source::GoMicro, long);
+        }
+        let real = || svc("real", "1", "10.0.0.1:1");
+        view.observe("micro", real(), Source::GoMicro, long);
+        assert!(
+            view.get("greeter", "micro").is_empty(),
+            "full: unsolicited newcomer dropped"
+        );
+        view.want("greeter", "micro");
+        view.observe("micro", real(), Source::GoMicro, long);
+        assert_eq!(
+            view.get("greeter", "micro").len(),
+            1,
+            "a wanted node gets in"
+        );
+        assert_eq!(view.len(), 3, "by evicting an unsolicited newcomer");
+        assert_eq!(view.counters.snapshot().nodes_dropped_over_limit, 1);
+    }
+
+    #[test]
+    fn received_ttls_are_capped() {
+        let view = view();
+        let forever = Duration::from_secs(u64::from(u32::MAX >> 1));
+        view.observe(
+            "micro",
+            svc("a", "1", "10.0.0.1:1"),
+            Source::GoMicro,
+            forever,
+        );
+        let cap = view.limits().max_ttl;
+        view.expire(Instant::now() + cap + Duration::from_secs(1));
+        assert_eq!(view.len(), 0, "gone within the capped TTL");
+    }
+
+    #[test]
+    fn received_nodes_get_the_registration_bounds_and_a_byte_budget() {
+        let limits = ViewLimits {
+            max_bytes: 64 << 10,
+            ..ViewLimits::default()
+        };
+        let view = LiveView::new(limits, Arc::new(Counters::default()));
+        let long = Duration::from_secs(60);
+        let mut oversized = svc("big", "1", "10.0.0.1:1");
+        oversized.nodes[0]
+            .metadata
+            .insert("k".into(), "x".repeat(crate::model::MAX_METADATA_LEN + 1));
+        view.observe("micro", oversized, Source::GoMicro, long);
+        assert_eq!(view.len(), 0);
+        assert_eq!(view.counters.snapshot().nodes_refused, 1);
+        for i in 0..100 {
+            let mut node = svc(&format!("n{i}"), "1", "10.0.0.1:1");
+            for k in 0..4 {
+                node.nodes[0]
+                    .metadata
+                    .insert(format!("k{k}"), "v".repeat(4000));
+            }
+            view.observe("micro", node, Source::GoMicro, long);
+        }
+        assert!(view.bytes() <= limits.max_bytes, "{}", view.bytes());
+        assert!(view.len() < 100 && !view.is_empty());
     }
 }

@@ -229,7 +229,10 @@ mod tests {
     }
 
     async fn run(script: Vec<Vec<(u64, &'static str)>>) -> (Arc<LiveView>, Settled, usize) {
-        let view = Arc::new(LiveView::new(1000, Arc::new(Counters::default())));
+        let view = Arc::new(LiveView::new(
+            crate::backend::mdns::received_bounds::ViewLimits::default(),
+            Arc::new(Counters::default()),
+        ));
         let asker = Scripted {
             view: view.clone(),
             script,

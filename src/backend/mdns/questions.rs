@@ -1,46 +1,80 @@
-//! Query scheduling: every question the go-micro dialect sends goes through
-//! [`Questions::admit`], which deduplicates and rate-limits them (RFC 6762 §7.3
-//! in spirit: the same question is not repeated faster than its purpose needs,
-//! and the total is bounded), and [`requery_points`] says when a lease is asked
-//! about again (RFC 6762 §5.2).
+//! Every question microreg multicasts, and when: one gate,
+//! [`Questions::admit`], that every part that asks goes through (lookups'
+//! rounds in [`super::lookup`], lease re-queries, follow-ups of what the LAN
+//! mentions, the discovery of domains for `*`), so that no packet of the LAN
+//! can make us multicast more than a bounded number of questions; and
+//! [`requery_points`], when a lease is asked about again (RFC 6762 §5.2).
 //!
-//! Questions come from four places: lookups' rounds ([`super::lookup`]), lease
-//! re-queries, follow-ups of what the LAN mentions (listing entries, instances
-//! with missing records, bursts of new nodes), and the discovery of domains for
-//! `*`. They all carry their known answers, so a responder that suppresses known
+//! The gate, in order:
+//! - RFC 6762 §5.2/§7: the same question (name and type) is not asked again
+//!   within a minimum interval that depends on why it is asked. (§7.3's
+//!   suppression of a question someone else just asked does not apply:
+//!   go-micro's dialect answers the asker alone, by unicast, so their answer
+//!   would never reach us.)
+//! - Follow-ups and catch-ups, the questions the network triggers, have their
+//!   own small budget ([`MAX_FOLLOW_UPS_PER_SECOND`]): one datagram naming 400
+//!   unknown instances does not become 400 questions, nor a flood of fake
+//!   newcomers a catch-up lookup each.
+//! - Overall, questions per second ([`MAX_QUESTIONS_PER_SECOND`]) and query
+//!   datagrams per second ([`MAX_QUERY_DATAGRAMS_PER_SECOND`]) are bounded.
+//!   Questions are packed into few datagrams ([`MAX_QUERY_BYTES`] each), so a
+//!   lookup round that asks about a hundred services costs a datagram or two,
+//!   and its re-asks under loss are not starved.
+//!
+//! Questions carry their known answers, so a responder that suppresses known
 //! answers (RFC 6762 §7.1; microreg does) only sends what the asker lacks.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, Record, RecordType};
 use tokio::time::Instant;
 
+use super::counters::Counters;
 use crate::error::{Error, Result};
 
-/// Why a question is asked; each purpose has its own minimum repeat interval.
+/// Why a question is asked; decides its minimum interval and budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
-    /// A round of a lookup that is waiting for the LAN's answers.
+    /// A caller is waiting for the answer: a round of a lookup (the first
+    /// question or a re-ask while answers may be missing).
     Lookup,
-    /// A lease reached one of its re-query points.
+    /// A lease reached one of its re-query points (RFC 6762 §5.2: 80–95 %).
     Requery,
-    /// Something the LAN mentioned (a listing entry, an incomplete instance).
+    /// Something the LAN mentioned (a listing entry, an incomplete instance):
+    /// the network asked us to ask. Budgeted separately and most tightly.
     FollowUp,
+    /// A round of a catch-up: a lookup that unsolicited announcements of new
+    /// nodes started (some of a burst may have been lost). Its rounds are as
+    /// close as a lookup's, but the network triggered it, so it is paid from
+    /// the follow-up budget: a flood of fake newcomers cannot make us ask more.
+    CatchUp,
 }
 
 impl Purpose {
-    /// The same question for this purpose is not sent again within this time.
+    /// The same question (name and type) is not sent again sooner than this.
     fn min_interval(self) -> Duration {
         match self {
-            // A lookup's rounds are at least this far apart anyway.
-            Purpose::Lookup => Duration::from_millis(20),
+            // Merges the rounds of concurrent lookups of one name, and stays
+            // below the shortest lookup round (30 ms), so that a lookup's own
+            // re-asks under loss always go out.
+            Purpose::Lookup | Purpose::CatchUp => Duration::from_millis(20),
+            // RFC 6762 §5.2: re-queries of one record are 5 % of its TTL
+            // apart; this is 5 % of a 10 s TTL.
             Purpose::Requery => Duration::from_millis(500),
             // Unsolicited traffic must not make us ask the same thing often.
             Purpose::FollowUp => Duration::from_secs(1),
         }
+    }
+
+    /// The longest minimum interval (what the gate must remember).
+    const LONGEST: Duration = Duration::from_secs(1);
+
+    /// Whether the network triggered it (paid from the follow-up budget).
+    fn triggered_by_the_network(self) -> bool {
+        matches!(self, Purpose::FollowUp | Purpose::CatchUp)
     }
 }
 
@@ -62,101 +96,197 @@ impl Question {
     }
 }
 
-/// The total question budget: a burst, refilled at a steady rate.
-const BUDGET_BURST: f64 = 1000.0;
-const BUDGET_PER_SECOND: f64 = 1000.0;
-/// Bound on remembered (question, time) pairs.
+/// Query datagrams multicast per second at most (the burst is as large).
+pub const MAX_QUERY_DATAGRAMS_PER_SECOND: u32 = 100;
+/// Questions per second at most, whatever they are packed into.
+pub const MAX_QUESTIONS_PER_SECOND: u32 = 1000;
+/// Follow-up questions per second at most (part of the questions above).
+pub const MAX_FOLLOW_UPS_PER_SECOND: u32 = 20;
+/// Remembered (question, time) pairs at most; older ones are forgotten first.
 const MAX_REMEMBERED: usize = 4096;
 /// Queries are packed up to this size (below the 9000-byte mDNS bound, so
 /// that a query with many known answers still fits one datagram).
 pub const MAX_QUERY_BYTES: usize = 8000;
 
-struct State {
-    /// (lowercase name, type) -> when it was last sent.
-    asked: HashMap<(String, u16), Instant>,
+/// A token bucket refilled continuously. A caller that finds a token may
+/// overdraw it (one lookup round's datagrams go out together); later callers
+/// then wait until the debt is repaid, so the rate holds over time.
+#[derive(Debug)]
+struct Bucket {
     tokens: f64,
-    refilled: Instant,
-    /// Questions refused by the budget or as duplicates (for tests and status).
-    suppressed: u64,
+    per_second: f64,
+    updated: Instant,
 }
 
-/// The dialect's one gate for outgoing questions.
-pub struct Questions {
-    state: Mutex<State>,
-}
-
-impl Default for Questions {
-    fn default() -> Self {
-        Questions {
-            state: Mutex::new(State {
-                asked: HashMap::new(),
-                tokens: BUDGET_BURST,
-                refilled: Instant::now(),
-                suppressed: 0,
-            }),
+impl Bucket {
+    fn new(per_second: u32, now: Instant) -> Self {
+        Bucket {
+            tokens: f64::from(per_second),
+            per_second: f64::from(per_second),
+            updated: now,
         }
     }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.per_second);
+        self.updated = now;
+    }
+
+    fn has_token(&self) -> bool {
+        self.tokens >= 1.0
+    }
+
+    fn take(&mut self) {
+        self.tokens -= 1.0;
+    }
+}
+
+struct State {
+    /// (lowercase name, type) -> when we last asked it.
+    asked: HashMap<(String, RecordType), Instant>,
+    questions: Bucket,
+    follow_ups: Bucket,
+    datagrams: Bucket,
+}
+
+/// Counts of what the gate held back.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// Asked again within the purpose's minimum interval.
+    pub repeated: u64,
+    /// Over a rate bound (questions, follow-ups or datagrams).
+    pub over_rate: u64,
+}
+
+/// The one gate for outgoing questions; shared by every part that asks.
+pub struct Questions {
+    state: Mutex<State>,
+    held: Mutex<Held>,
+    counters: Arc<Counters>,
 }
 
 impl Questions {
-    /// The questions of `wanted` that may go out now for `purpose`; the others
-    /// were asked too recently or exceed the budget.
-    pub fn admit(&self, wanted: Vec<Question>, purpose: Purpose) -> Vec<Question> {
+    /// A gate that adds what it holds back to `counters.questions_held`.
+    pub fn new(counters: Arc<Counters>) -> Self {
         let now = Instant::now();
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let elapsed = now.duration_since(state.refilled).as_secs_f64();
-        state.tokens = (state.tokens + elapsed * BUDGET_PER_SECOND).min(BUDGET_BURST);
-        state.refilled = now;
-        if state.asked.len() > MAX_REMEMBERED {
-            let horizon = Purpose::FollowUp.min_interval();
-            state
-                .asked
-                .retain(|_, at| now.duration_since(*at) < horizon);
-            if state.asked.len() > MAX_REMEMBERED {
-                state.asked.clear();
-            }
+        Questions {
+            state: Mutex::new(State {
+                asked: HashMap::new(),
+                questions: Bucket::new(MAX_QUESTIONS_PER_SECOND, now),
+                follow_ups: Bucket::new(MAX_FOLLOW_UPS_PER_SECOND, now),
+                datagrams: Bucket::new(MAX_QUERY_DATAGRAMS_PER_SECOND, now),
+            }),
+            held: Mutex::new(Held::default()),
+            counters,
         }
-        let mut admitted = Vec::with_capacity(wanted.len());
-        for question in wanted {
-            let key = (
-                question.name.to_ascii().to_ascii_lowercase(),
-                u16::from(question.kind),
-            );
-            let recent = state
-                .asked
-                .get(&key)
-                .is_some_and(|at| now.duration_since(*at) < purpose.min_interval());
-            if recent || state.tokens < 1.0 {
-                state.suppressed += 1;
-                continue;
-            }
-            state.tokens -= 1.0;
-            state.asked.insert(key, now);
-            admitted.push(question);
-        }
-        admitted
     }
 
-    /// Questions refused so far.
-    pub fn suppressed(&self) -> u64 {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .suppressed
+    /// The query datagrams to multicast now for the questions of `wanted`
+    /// that may go out for `purpose` (packed, with their known answers); the
+    /// others were asked too recently or are over a rate bound.
+    pub fn admit(&self, wanted: Vec<Question>, purpose: Purpose) -> Vec<Vec<u8>> {
+        self.admit_at(wanted, purpose, Instant::now())
     }
+
+    fn admit_at(&self, wanted: Vec<Question>, purpose: Purpose, now: Instant) -> Vec<Vec<u8>> {
+        let mut held = Held::default();
+        let messages = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.questions.refill(now);
+            state.follow_ups.refill(now);
+            state.datagrams.refill(now);
+            let mut admitted = Vec::with_capacity(wanted.len());
+            if !state.datagrams.has_token() {
+                held.over_rate += wanted.len() as u64;
+            } else {
+                for question in wanted {
+                    let key = (question.name.to_ascii().to_ascii_lowercase(), question.kind);
+                    let recent = state
+                        .asked
+                        .get(&key)
+                        .is_some_and(|at| now < *at + purpose.min_interval());
+                    if recent {
+                        held.repeated += 1;
+                        continue;
+                    }
+                    let budget_left = state.questions.has_token()
+                        && (!purpose.triggered_by_the_network() || state.follow_ups.has_token());
+                    if !budget_left {
+                        held.over_rate += 1;
+                        continue;
+                    }
+                    state.questions.take();
+                    if purpose.triggered_by_the_network() {
+                        state.follow_ups.take();
+                    }
+                    remember(&mut state.asked, key, now);
+                    admitted.push(question);
+                }
+            }
+            let messages = pack(admitted);
+            for _ in &messages {
+                state.datagrams.take();
+            }
+            messages
+        };
+        if held != Held::default() {
+            Counters::add(
+                &self.counters.questions_held,
+                held.repeated + held.over_rate,
+            );
+            let mut total = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            total.repeated += held.repeated;
+            total.over_rate += held.over_rate;
+        }
+        messages
+            .iter()
+            .filter_map(|message| match encode(message) {
+                Ok(bytes) => Some(bytes),
+                Err(error) => {
+                    tracing::debug!(%error, "cannot build an mDNS query");
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// What was held back so far.
+    pub fn held(&self) -> Held {
+        *self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Inserts, forgetting entries past every interval first when the map is full.
+fn remember(
+    asked: &mut HashMap<(String, RecordType), Instant>,
+    key: (String, RecordType),
+    now: Instant,
+) {
+    if asked.len() >= MAX_REMEMBERED && !asked.contains_key(&key) {
+        asked.retain(|_, at| now < *at + Purpose::LONGEST);
+        if asked.len() >= MAX_REMEMBERED {
+            // All recent (the rate bounds how many that can be): drop the
+            // oldest half.
+            let mut times: Vec<Instant> = asked.values().copied().collect();
+            times.sort_unstable();
+            let cut = times[times.len() / 2];
+            asked.retain(|_, at| *at > cut);
+        }
+    }
+    asked.insert(key, now);
 }
 
 /// Packs questions into as few query messages as fit [`MAX_QUERY_BYTES`]; known
 /// answers that do not fit are left out (their owners simply answer again).
-pub fn encode_queries(questions: Vec<Question>) -> Result<Vec<Vec<u8>>> {
+fn pack(questions: Vec<Question>) -> Vec<Message> {
     let mut messages = Vec::new();
     let mut current = new_query();
     let mut size = 12usize;
     for question in questions {
         let question_size = question.name.len() + 6;
         if !current.queries.is_empty() && size + question_size > MAX_QUERY_BYTES {
-            messages.push(encode(&current)?);
-            current = new_query();
+            messages.push(std::mem::replace(&mut current, new_query()));
             size = 12;
         }
         size += question_size;
@@ -175,9 +305,9 @@ pub fn encode_queries(questions: Vec<Question>) -> Result<Vec<Vec<u8>>> {
         }
     }
     if !current.queries.is_empty() {
-        messages.push(encode(&current)?);
+        messages.push(current);
     }
-    Ok(messages)
+    messages
 }
 
 fn answer_rdata_len(record: &Record) -> usize {
@@ -227,35 +357,146 @@ fn fastrand_fraction() -> f64 {
 mod tests {
     use super::*;
 
+    fn gate() -> Questions {
+        Questions::new(Arc::new(Counters::default()))
+    }
+
     fn question(name: &str) -> Question {
         Question::new(Name::from_ascii(name).unwrap(), RecordType::PTR)
     }
 
-    #[test]
-    fn repeated_questions_are_suppressed_per_purpose() {
-        let questions = Questions::default();
-        let first = questions.admit(
-            vec![question("a.micro."), question("b.micro.")],
-            Purpose::FollowUp,
-        );
-        assert_eq!(first.len(), 2);
-        let again = questions.admit(vec![question("A.micro.")], Purpose::FollowUp);
-        assert!(again.is_empty(), "same name, any case, within a second");
-        assert_eq!(questions.suppressed(), 1);
+    fn numbered(i: usize, kind: RecordType) -> Question {
+        Question::new(
+            Name::from_ascii(format!("n{i}.greeter.micro.")).unwrap(),
+            kind,
+        )
+    }
+
+    /// The questions in `datagrams`.
+    fn asked(datagrams: &[Vec<u8>]) -> usize {
+        datagrams
+            .iter()
+            .map(|bytes| Message::from_vec(bytes).unwrap().queries.len())
+            .sum()
     }
 
     #[test]
-    fn the_total_is_bounded() {
-        let questions = Questions::default();
-        let wanted: Vec<Question> = (0..(BUDGET_BURST as usize + 500))
-            .map(|i| question(&format!("s{i}.micro.")))
-            .collect();
-        let admitted = questions.admit(wanted, Purpose::Lookup);
-        assert!(
-            admitted.len() <= BUDGET_BURST as usize + 5,
-            "{}",
-            admitted.len()
+    fn the_same_question_waits_its_interval() {
+        let gate = gate();
+        let now = Instant::now();
+        let q = || question("a.micro.");
+        assert_eq!(asked(&gate.admit_at(vec![q()], Purpose::FollowUp, now)), 1);
+        let again = gate.admit_at(vec![question("A.micro.")], Purpose::FollowUp, now);
+        assert!(again.is_empty(), "same name, any case, within a second");
+        let other_type = Question::new(q().name, RecordType::ANY);
+        assert_eq!(
+            asked(&gate.admit_at(vec![other_type], Purpose::FollowUp, now)),
+            1,
+            "another type is another question"
         );
+        let later = now + Duration::from_millis(300);
+        assert!(gate
+            .admit_at(vec![q()], Purpose::FollowUp, later)
+            .is_empty());
+        assert_eq!(asked(&gate.admit_at(vec![q()], Purpose::Lookup, later)), 1);
+        assert_eq!(gate.held().repeated, 2);
+        assert_eq!(gate.counters.snapshot().questions_held, 2);
+    }
+
+    #[test]
+    fn a_lookups_rounds_are_not_held_by_the_interval() {
+        // Rounds are at least 30 ms apart (lookup.rs); under loss every round
+        // re-asks the same questions.
+        let gate = gate();
+        let start = Instant::now();
+        for round in 0..10u64 {
+            let at = start + Duration::from_millis(30 * round);
+            let wanted: Vec<Question> = (0..100).map(|i| numbered(i, RecordType::PTR)).collect();
+            let datagrams = gate.admit_at(wanted, Purpose::Lookup, at);
+            assert_eq!(asked(&datagrams), 100, "round {round}");
+            assert!(datagrams.len() <= 2, "packed: {}", datagrams.len());
+        }
+        assert_eq!(gate.held(), Held::default());
+    }
+
+    #[test]
+    fn four_hundred_unknown_names_make_a_bounded_number_of_questions() {
+        let gate = gate();
+        let now = Instant::now();
+        let unknown: Vec<Question> = (0..400).map(|i| numbered(i, RecordType::ANY)).collect();
+        let datagrams = gate.admit_at(unknown, Purpose::FollowUp, now);
+        assert_eq!(asked(&datagrams), MAX_FOLLOW_UPS_PER_SECOND as usize);
+        assert_eq!(datagrams.len(), 1, "packed");
+        assert_eq!(
+            gate.held().over_rate,
+            400 - MAX_FOLLOW_UPS_PER_SECOND as u64
+        );
+        // Lookups still have the rest of the overall budget.
+        let lookups: Vec<Question> = (400..2000).map(|i| numbered(i, RecordType::PTR)).collect();
+        let sent = asked(&gate.admit_at(lookups, Purpose::Lookup, now));
+        assert_eq!(
+            sent,
+            (MAX_QUESTIONS_PER_SECOND - MAX_FOLLOW_UPS_PER_SECOND) as usize
+        );
+        // The budgets refill with time.
+        let later = now + Duration::from_secs(1);
+        let follow_up = vec![numbered(5000, RecordType::ANY)];
+        assert_eq!(
+            asked(&gate.admit_at(follow_up, Purpose::FollowUp, later)),
+            1
+        );
+    }
+
+    #[test]
+    fn catch_ups_are_paid_from_the_follow_up_budget_but_not_held_by_its_interval() {
+        let gate = gate();
+        let now = Instant::now();
+        // Rounds of one catch-up, 30 ms apart: each goes out.
+        for round in 0..3u64 {
+            let at = now + Duration::from_millis(30 * round);
+            let again = vec![numbered(0, RecordType::PTR)];
+            assert_eq!(asked(&gate.admit_at(again, Purpose::CatchUp, at)), 1);
+        }
+        // Catch-ups of a thousand fake services: the rest of the budget.
+        let fakes: Vec<Question> = (1..1000).map(|i| numbered(i, RecordType::PTR)).collect();
+        let later = now + Duration::from_millis(60);
+        let sent = asked(&gate.admit_at(fakes, Purpose::CatchUp, later));
+        assert!(sent <= MAX_FOLLOW_UPS_PER_SECOND as usize, "{sent}");
+        assert!(sent >= MAX_FOLLOW_UPS_PER_SECOND as usize - 3, "{sent}");
+    }
+
+    #[test]
+    fn query_datagrams_are_bounded_per_second() {
+        let gate = gate();
+        let now = Instant::now();
+        let mut datagrams = 0;
+        for i in 0..1000 {
+            datagrams += gate
+                .admit_at(vec![numbered(i, RecordType::PTR)], Purpose::Lookup, now)
+                .len();
+        }
+        assert_eq!(datagrams, MAX_QUERY_DATAGRAMS_PER_SECOND as usize);
+        let later = now + Duration::from_millis(100);
+        let refilled = (1000..2000)
+            .filter(|i| {
+                !gate
+                    .admit_at(vec![numbered(*i, RecordType::PTR)], Purpose::Lookup, later)
+                    .is_empty()
+            })
+            .count();
+        assert_eq!(refilled, MAX_QUERY_DATAGRAMS_PER_SECOND as usize / 10);
+    }
+
+    #[test]
+    fn memory_stays_bounded_under_a_flood_of_names() {
+        let gate = gate();
+        let start = Instant::now();
+        for i in 0..20_000 {
+            let at = start + Duration::from_millis(i as u64 * 10);
+            gate.admit_at(vec![numbered(i, RecordType::PTR)], Purpose::Lookup, at);
+        }
+        let state = gate.state.lock().unwrap();
+        assert!(state.asked.len() <= MAX_REMEMBERED);
     }
 
     #[test]
@@ -289,12 +530,13 @@ mod tests {
                 q
             })
             .collect();
-        let messages = encode_queries(many).unwrap();
+        let messages = pack(many);
         assert!(messages.len() > 1);
         let mut questions = 0;
-        for bytes in &messages {
+        for message in &messages {
+            let bytes = encode(message).unwrap();
             assert!(bytes.len() <= MAX_QUERY_BYTES, "{}", bytes.len());
-            questions += Message::from_vec(bytes).unwrap().queries.len();
+            questions += Message::from_vec(&bytes).unwrap().queries.len();
         }
         assert_eq!(questions, 2000);
     }

@@ -17,6 +17,7 @@ use super::live_view::LiveView;
 use super::lookup::{self, Asker, Latency, Target};
 use super::published::check_publishable;
 use super::questions::Purpose;
+use super::received_bounds::ViewLimits;
 use super::transport::Transport;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -29,8 +30,6 @@ use crate::watch::Watcher;
 /// The longest a lookup waits for the LAN when the configuration names no
 /// timeout (the core's default operation timeout).
 pub const DEFAULT_LOOKUP_LIMIT: Duration = Duration::from_secs(5);
-/// Nodes tracked at most (floods of announcements cannot grow memory further).
-pub const DEFAULT_MAX_NODES: usize = 16384;
 
 /// Settings of the mDNS backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +42,8 @@ pub struct MdnsOptions {
     pub gomicro: bool,
     /// Speak standard DNS-SD (mdns-sd).
     pub dnssd: bool,
-    pub max_nodes: usize,
+    /// Bounds on what the LAN can make us hold.
+    pub limits: ViewLimits,
     /// The longest a lookup waits for the LAN's answers (it returns as soon as
     /// they stop arriving; see [`super::lookup`]).
     pub lookup_limit: Duration,
@@ -56,7 +56,7 @@ impl Default for MdnsOptions {
             interfaces: Vec::new(),
             gomicro: true,
             dnssd: true,
-            max_nodes: DEFAULT_MAX_NODES,
+            limits: ViewLimits::default(),
             lookup_limit: DEFAULT_LOOKUP_LIMIT,
         }
     }
@@ -70,7 +70,7 @@ impl MdnsOptions {
             interfaces: config.interfaces.clone(),
             gomicro: config.mdns_gomicro,
             dnssd: config.mdns_dnssd,
-            max_nodes: DEFAULT_MAX_NODES,
+            limits: ViewLimits::default(),
             lookup_limit: config.timeout(),
         }
     }
@@ -88,7 +88,7 @@ pub struct MdnsRegistry {
     /// Lookups that have waited for the LAN once: the live view keeps them
     /// current from then on (announcements, goodbyes, re-queries, catch-ups).
     settled: Mutex<HashSet<Target>>,
-    /// Domains learnt from the wire (for `*`).
+    /// Domains learnt from the wire, and those `*` follows.
     domains: Arc<KnownDomains>,
     latency: Arc<Latency>,
     tasks: Vec<AbortHandle>,
@@ -109,12 +109,11 @@ impl MdnsRegistry {
         }
         let chosen = interfaces::select(&options.interfaces)?;
         let counters = Arc::new(Counters::default());
-        let view = Arc::new(LiveView::new(options.max_nodes, counters.clone()));
+        let view = Arc::new(LiveView::new(options.limits, counters.clone()));
         let runtime = crate::runtime::handle();
         let _inside = runtime.enter();
         let mut tasks = Vec::new();
-        let domains = Arc::new(KnownDomains::default());
-        domains.learn(&options.domain);
+        let domains = Arc::new(KnownDomains::new(&options.domain, counters.clone()));
         let latency = Arc::new(Latency::default());
         let gomicro = if options.gomicro {
             let transport = Transport::open(chosen.clone(), counters.clone()).map_err(|e| {
@@ -135,7 +134,12 @@ impl MdnsRegistry {
         let dnssd = if options.dnssd {
             // Browsing starts with the first lookup or watch: a process that only
             // publishes does not pay for it (mdns-sd answers its own browse queries).
-            Some(DnsSd::start(&chosen, view.clone(), options.max_nodes)?)
+            Some(DnsSd::start(
+                &chosen,
+                view.clone(),
+                options.limits.max_nodes,
+                counters.clone(),
+            )?)
         } else {
             None
         };
@@ -171,6 +175,20 @@ impl MdnsRegistry {
         self.view.len()
     }
 
+    /// Makes mdns-sd drop our DNS-SD browses, as it does under a flood, to
+    /// test that they recover (restarted, resynchronised, counted).
+    #[doc(hidden)]
+    pub fn drop_dnssd_browses(&self) {
+        if let Some(dnssd) = &self.dnssd {
+            dnssd.drop_browses();
+        }
+    }
+
+    /// The estimated bytes of node data in view (bounded by the view's limits).
+    pub fn bytes_in_view(&self) -> usize {
+        self.view.bytes()
+    }
+
     /// Asks what the default domain holds, so that a long-lived process has
     /// the LAN in view before its first lookup.
     fn ask_listing_at_start(&self) {
@@ -180,13 +198,6 @@ impl MdnsRegistry {
             crate::runtime::handle()
                 .spawn(async move { dialect.query_listing(&domain, Purpose::FollowUp).await });
         }
-    }
-
-    /// Questions refused by the question gate (duplicates, over budget).
-    pub fn questions_suppressed(&self) -> u64 {
-        self.gomicro
-            .as_ref()
-            .map_or(0, |d| d.questions_suppressed())
     }
 
     /// Waits for the LAN's answers about `target` unless an earlier lookup
@@ -258,16 +269,12 @@ impl MdnsRegistry {
             .fold(now, Instant::max)
     }
 
+    /// The domains a call about `domain` concerns: itself, or for `*` the
+    /// domains followed (the default one first, at most
+    /// [`MAX_FOLLOWED_DOMAINS`](super::domains::MAX_FOLLOWED_DOMAINS): a LAN
+    /// can plant thousands, and each costs questions and a browse).
     fn domains_of(&self, domain: &str) -> Vec<String> {
-        match &self.gomicro {
-            Some(dialect) => dialect.domains_of(domain),
-            None if domain == WILDCARD_DOMAIN => {
-                let mut all = self.domains.all();
-                all.extend(self.view.domains());
-                all.into_iter().collect()
-            }
-            None => vec![domain.to_string()],
-        }
+        self.domains.followed(domain, self.view.domains())
     }
 }
 
@@ -306,7 +313,9 @@ impl Asker for Rounds {
                 dnssd.browse(domain);
             }
         }
-        dialect.ask_lookup_round(target, &domains).await;
+        dialect
+            .ask_lookup_round(target, &domains, Purpose::Lookup)
+            .await;
     }
 }
 
@@ -348,6 +357,7 @@ impl Registry for MdnsRegistry {
         validate_service_name(name)?;
         validate_domain(domain, true)?;
         self.browse(domain);
+        self.view.want(name, domain);
         self.settle(Target::Service {
             name: name.to_string(),
             domain: domain.to_string(),
@@ -375,6 +385,7 @@ impl Registry for MdnsRegistry {
         validate_domain(&options.domain, true)?;
         if let Some(name) = &options.service {
             validate_service_name(name)?;
+            self.view.want(name, &options.domain);
         }
         self.browse(&options.domain);
         let watcher = self.view.subscribe(options);

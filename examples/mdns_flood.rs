@@ -1,0 +1,234 @@
+//! A bounded mDNS flood, for the flood tests and benchmark: what a hostile host
+//! on the LAN sends. Run it only on a test host inside tests/netns/isolated (it
+//! multicasts to 224.0.0.251:5353 and nowhere else).
+//!
+//! ```text
+//! mdns_flood --rate 20000 --seconds 10 [--kinds malformed,gomicro,dnssd,bombs]
+//!            [--domains 1] [--ttl 2147483647] [--interface 10.77.0.3]
+//! ```
+//! Kinds: `malformed` (random bytes), `gomicro` (fake go-micro nodes, each
+//! with a new id and service name), `dnssd` (fake DNS-SD instances of
+//! `_<domain>._tcp.local.`), `dnssd-burst` (35 of those in one datagram, within the 8966 bytes mdns-sd reads), `bombs` (one datagram, 20 TXT payloads that each
+//! inflate to nearly 1 MiB), `pointers` (one datagram, 400 pointers to unknown
+//! instances). `--domains N` spreads fakes over N domains (`d0`…). Prints the
+//! number of datagrams sent.
+
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use hickory_proto::op::{Message, MessageType, OpCode};
+use hickory_proto::rr::rdata::{A, PTR, SRV, TXT};
+use hickory_proto::rr::{Name, RData, Record};
+use microreg::backend::mdns::gomicro_names;
+use microreg::backend::mdns::gomicro_records::EntryRecords;
+use microreg::backend::mdns::gomicro_txt::{encode, GoMicroTxt};
+
+/// Most datagrams a run may send, whatever the arguments say.
+const MAX_DATAGRAMS: u64 = 1_000_000;
+const MAX_SECONDS: u64 = 60;
+/// DNS-SD instances in one `dnssd-burst` datagram: mdns-sd reports each
+/// (found, resolved) at once, more than a browse's event queue holds.
+const BURST: usize = 35;
+/// Distinct fakes per kind at most (then they repeat).
+const POOL: usize = 50_000;
+
+#[derive(Parser)]
+struct Cli {
+    /// Datagrams per second.
+    #[arg(long, default_value_t = 5000)]
+    rate: u64,
+    #[arg(long, default_value_t = 3)]
+    seconds: u64,
+    #[arg(long, default_value = "malformed,gomicro,dnssd")]
+    kinds: String,
+    #[arg(long, default_value_t = 1)]
+    domains: usize,
+    /// Record TTL the fakes claim.
+    #[arg(long, default_value_t = i32::MAX as u32)]
+    ttl: u32,
+    /// IPv4 address of the interface to multicast on.
+    #[arg(long)]
+    interface: Option<Ipv4Addr>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let seconds = cli.seconds.min(MAX_SECONDS);
+    let total = (cli.rate * seconds).min(MAX_DATAGRAMS);
+    let socket = UdpSocket::bind("0.0.0.0:0").expect("a UDP socket");
+    if let Some(interface) = cli.interface {
+        socket2::SockRef::from(&socket)
+            .set_multicast_if_v4(&interface)
+            .expect("the flood interface");
+    }
+    let group = SocketAddrV4::new(Ipv4Addr::new(224, 0, 0, 251), 5353);
+    let kinds: Vec<&str> = cli.kinds.split(',').collect();
+    let mut rng = Rng(std::process::id() as u64 ^ 0x9e37_79b9_7f4a_7c15);
+    let mut sent = 0u64;
+    let mut failed = 0u64;
+    // Datagrams are made before the clock starts (so that the rate holds in
+    // a debug build too): a pool per kind, sent round-robin.
+    let pool: Vec<Vec<Vec<u8>>> = kinds
+        .iter()
+        .map(|kind| {
+            let distinct = match *kind {
+                "bombs" | "pointers" => 1,
+                _ => (total as usize / kinds.len()).clamp(1, POOL),
+            };
+            (0..distinct)
+                .map(|_| {
+                    let domain = match cli.domains {
+                        0 | 1 => "micro".to_string(),
+                        n => format!("d{}", rng.next() as usize % n),
+                    };
+                    make(kind, &mut rng, &domain, cli.ttl)
+                })
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    while sent < total {
+        let of_kind = &pool[(sent as usize) % kinds.len()];
+        let bytes = &of_kind[(sent as usize / kinds.len()) % of_kind.len()];
+        if let Err(error) = socket.send_to(bytes, group) {
+            failed += 1;
+            if failed == 1 {
+                eprintln!("mdns_flood: send failed: {error} ({} bytes)", bytes.len());
+            }
+        }
+        sent += 1;
+        // Pace: datagram n leaves at n / rate seconds.
+        let due = Duration::from_secs_f64(sent as f64 / cli.rate as f64);
+        // Sleeps in slices of a few milliseconds: one per datagram would
+        // overshoot at these rates.
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            if wait >= Duration::from_millis(2) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+    println!("{sent}");
+}
+
+fn make(kind: &str, rng: &mut Rng, domain: &str, ttl: u32) -> Vec<u8> {
+    match kind {
+        "malformed" => (0..(rng.next() % 300 + 12))
+            .map(|_| rng.next() as u8)
+            .collect(),
+        "gomicro" => fake_gomicro(rng, domain, ttl),
+        "dnssd" => message(fake_dnssd(rng, domain, ttl)),
+        "dnssd-burst" => message(
+            (0..BURST)
+                .flat_map(|_| fake_dnssd(rng, domain, ttl))
+                .collect(),
+        ),
+        "bombs" => bomb_datagram(),
+        "pointers" => pointer_datagram(),
+        other => panic!("unknown kind {other:?}"),
+    }
+}
+
+/// xorshift64*: enough randomness for fake names.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+fn fake_gomicro(rng: &mut Rng, domain: &str, ttl: u32) -> Vec<u8> {
+    let service = format!("fake-{:x}", rng.next() % 100_000);
+    let id = format!("node-{:x}", rng.next());
+    let txt = GoMicroTxt {
+        metadata: Some([("zone".to_string(), "x".repeat(200))].into()),
+        service: service.clone(),
+        version: "1".into(),
+        endpoints: None,
+    };
+    let entry = EntryRecords {
+        pointer: gomicro_names::service_name(&service, domain).unwrap(),
+        instance: gomicro_names::instance_name(&id, &service, domain).unwrap(),
+        host: Name::from_ascii("attacker.").unwrap(),
+        port: 666,
+        addresses: vec![std::net::IpAddr::V4(Ipv4Addr::new(10, 66, 6, 6))],
+        txt: encode(&txt).unwrap(),
+    };
+    message(entry.answer_records(ttl))
+}
+
+fn fake_dnssd(rng: &mut Rng, domain: &str, ttl: u32) -> Vec<Record> {
+    let ty = Name::from_ascii(format!("_{domain}._tcp.local.")).unwrap();
+    let instance = Name::from_ascii(format!("fake-{:x}", rng.next()))
+        .unwrap()
+        .append_domain(&ty)
+        .unwrap();
+    let host = Name::from_ascii("attacker.local.").unwrap();
+    let service = format!("service=fake-{:x}", rng.next() % 100_000);
+    vec![
+        Record::from_rdata(ty, ttl, RData::PTR(PTR(instance.clone()))),
+        Record::from_rdata(
+            instance.clone(),
+            ttl,
+            RData::SRV(SRV::new(0, 0, 666, host.clone())),
+        ),
+        Record::from_rdata(
+            instance,
+            ttl,
+            RData::TXT(TXT::new(vec![service, "version=1".into()])),
+        ),
+        Record::from_rdata(host, ttl, RData::A(A(Ipv4Addr::new(10, 66, 6, 6)))),
+    ]
+}
+
+/// 20 go-micro nodes whose TXT payloads each inflate to nearly 1 MiB.
+fn bomb_datagram() -> Vec<u8> {
+    use flate2::{write::ZlibEncoder, Compression};
+    use std::io::Write;
+    let mut json = vec![b' '; (1 << 20) - 64];
+    json.extend_from_slice(br#"{"Service":"bomb","Version":"1"}"#);
+    let mut zlib = ZlibEncoder::new(Vec::new(), Compression::best());
+    zlib.write_all(&json).unwrap();
+    let hex = hex::encode(zlib.finish().unwrap());
+    let txt: Vec<String> = hex
+        .as_bytes()
+        .chunks(255)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    let mut records = Vec::new();
+    for i in 0..20 {
+        let entry = EntryRecords {
+            pointer: gomicro_names::service_name("bomb", "micro").unwrap(),
+            instance: gomicro_names::instance_name(&format!("b{i}"), "bomb", "micro").unwrap(),
+            host: Name::from_ascii("attacker.").unwrap(),
+            port: 666,
+            addresses: vec![std::net::IpAddr::V4(Ipv4Addr::new(10, 66, 6, 6))],
+            txt: txt.clone(),
+        };
+        records.extend(entry.answer_records(120));
+    }
+    message(records)
+}
+
+/// 400 pointers to instances nobody described: each asks for a follow-up.
+fn pointer_datagram() -> Vec<u8> {
+    let owner = gomicro_names::service_name("ghost", "micro").unwrap();
+    let records = (0..400)
+        .map(|i| {
+            let target = gomicro_names::instance_name(&format!("g{i}"), "ghost", "micro").unwrap();
+            Record::from_rdata(owner.clone(), 120, RData::PTR(PTR(target)))
+        })
+        .collect();
+    message(records)
+}
+
+fn message(answers: Vec<Record>) -> Vec<u8> {
+    let mut message = Message::new(0, MessageType::Response, OpCode::Query);
+    message.metadata.authoritative = true;
+    message.answers = answers;
+    message.to_vec().expect("a fake encodes")
+}
