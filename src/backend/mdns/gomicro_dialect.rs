@@ -37,6 +37,11 @@ const TICK: Duration = Duration::from_millis(200);
 const MAX_CATCH_UPS: usize = 64;
 /// How long a catch-up asks at most.
 const CATCH_UP_LIMIT: Duration = Duration::from_secs(3);
+/// Known answers one question carries at most (they must fit one datagram,
+/// see [`super::questions::MAX_QUERY_BYTES`]). A repeated question about a
+/// service with more nodes would make every responder send every node again,
+/// so it is not repeated (only a lookup's first round asks it).
+const MAX_KNOWN_ANSWERS: usize = 100;
 /// Service names remembered per domain from listings (to ask again for the
 /// ones whose answers were lost).
 const MAX_LISTED: usize = 4096;
@@ -238,9 +243,12 @@ impl GoMicroDialect {
         all.into_iter().collect()
     }
 
-    /// The questions of one lookup round for `target` over `domains`.
-    pub async fn ask_lookup_round(&self, target: &Target, domains: &[String]) {
+    /// The questions of one lookup round for `target` over `domains`. Only a
+    /// first round asks about services whose nodes are too many to list as
+    /// known answers.
+    pub async fn ask_lookup_round(&self, target: &Target, domains: &[String], first: bool) {
         let now = Instant::now();
+        let repeatable = |q: &Question| first || q.known_answers.len() <= MAX_KNOWN_ANSWERS;
         let mut questions = Vec::new();
         if target.domain() == WILDCARD_DOMAIN {
             questions.push(domains::service_types_question());
@@ -248,17 +256,20 @@ impl GoMicroDialect {
         for domain in domains {
             match target {
                 Target::Service { name, .. } => {
-                    questions.extend(self.service_question(domain, name, now));
+                    questions.extend(self.service_question(domain, name, now).filter(repeatable));
                 }
                 Target::Listing { .. } => {
-                    questions.extend(self.listing_question(domain, now));
+                    questions.extend(self.listing_question(domain, now).filter(repeatable));
                     let mut services: BTreeSet<String> =
                         self.view.services_in(domain, now).into_keys().collect();
                     if let Some(listed) = self.lock_listed().get(domain) {
                         services.extend(listed.iter().cloned());
                     }
                     for service in services {
-                        questions.extend(self.service_question(domain, &service, now));
+                        questions.extend(
+                            self.service_question(domain, &service, now)
+                                .filter(repeatable),
+                        );
                     }
                 }
             }
@@ -502,7 +513,8 @@ impl GoMicroDialect {
 impl Asker for GoMicroDialect {
     async fn ask_round(&self, target: &Target, _round: u32) {
         let domains = self.domains_of(target.domain());
-        self.ask_lookup_round(target, &domains).await;
+        // A catch-up follows a burst already heard: never a first round.
+        self.ask_lookup_round(target, &domains, false).await;
     }
 }
 

@@ -296,7 +296,7 @@ struct Rounds {
 
 #[async_trait]
 impl Asker for Rounds {
-    async fn ask_round(&self, target: &Target, _round: u32) {
+    async fn ask_round(&self, target: &Target, round: u32) {
         let Some(dialect) = &self.gomicro else {
             return; // DNS-SD alone: mdns-sd's browse does its own asking
         };
@@ -306,7 +306,7 @@ impl Asker for Rounds {
                 dnssd.browse(domain);
             }
         }
-        dialect.ask_lookup_round(target, &domains).await;
+        dialect.ask_lookup_round(target, &domains, round == 1).await;
     }
 }
 
