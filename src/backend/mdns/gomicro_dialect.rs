@@ -42,6 +42,12 @@ const CATCH_UP_LIMIT: Duration = Duration::from_secs(3);
 /// service with more nodes would make every responder send every node again,
 /// so it is not repeated (only a lookup's first round asks it).
 const MAX_KNOWN_ANSWERS: usize = 100;
+/// How long the known answers of a truncated query (RFC 6762 §7.2) are awaited
+/// before answering with what came: our queriers send the continuation
+/// datagrams back to back, so they arrive within a few milliseconds.
+const KNOWN_ANSWER_WAIT: Duration = Duration::from_millis(40);
+/// Truncated queries awaiting their continuations at most (then answered at once).
+const MAX_PENDING_QUERIES: usize = 256;
 /// Service names remembered per domain from listings (to ask again for the
 /// ones whose answers were lost).
 const MAX_LISTED: usize = 4096;
@@ -69,6 +75,8 @@ pub struct GoMicroDialect {
     pub latency: Arc<Latency>,
     /// Itself, for the tasks it starts.
     this: std::sync::Weak<Self>,
+    /// Truncated queries by source, gathering their known answers.
+    pending: Mutex<HashMap<SocketAddr, (Message, Instant)>>,
 }
 
 impl GoMicroDialect {
@@ -88,6 +96,7 @@ impl GoMicroDialect {
             .collect();
         let dialect = Arc::new_cyclic(|this| GoMicroDialect {
             this: this.clone(),
+            pending: Mutex::new(HashMap::new()),
             published: Mutex::new(Published::default()),
             host: gomicro_names::host_name(),
             local_ips,
@@ -343,10 +352,52 @@ impl GoMicroDialect {
             return;
         }
         match message.metadata.message_type {
-            MessageType::Query if role == Role::Mdns => self.answer(&message, from).await,
+            MessageType::Query if role == Role::Mdns => {
+                if let Some(query) = self.gather_known_answers(message, from) {
+                    self.answer(&query, from).await;
+                }
+            }
             MessageType::Query => {}
             MessageType::Response => self.learn(&message, role).await,
         }
+    }
+
+    /// A query whose known answers continue in further datagrams (TC bit) is
+    /// held until its last datagram or [`KNOWN_ANSWER_WAIT`]; returns the query
+    /// to answer now, if any.
+    fn gather_known_answers(&self, message: Message, from: SocketAddr) -> Option<Message> {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let truncated = message.metadata.truncation;
+        let Some((held, _)) = pending.get_mut(&from) else {
+            if !truncated || pending.len() >= MAX_PENDING_QUERIES {
+                return Some(message);
+            }
+            let started = Instant::now();
+            pending.insert(from, (message, started));
+            drop(pending);
+            if let Some(dialect) = self.weak_self() {
+                tokio::spawn(async move {
+                    tokio::time::sleep(KNOWN_ANSWER_WAIT).await;
+                    let query = {
+                        let mut pending = dialect.pending.lock().unwrap_or_else(|e| e.into_inner());
+                        match pending.get(&from) {
+                            Some((_, at)) if *at == started => pending.remove(&from),
+                            _ => None,
+                        }
+                    };
+                    if let Some((query, _)) = query {
+                        dialect.answer(&query, from).await;
+                    }
+                });
+            }
+            return None;
+        };
+        held.queries.extend(message.queries);
+        held.answers.extend(message.answers);
+        if truncated {
+            return None;
+        }
+        pending.remove(&from).map(|(query, _)| query)
     }
 
     /// Answers questions about our nodes, unicast to the asker, one node per message.
