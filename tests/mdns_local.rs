@@ -201,3 +201,29 @@ async fn registering_again_with_changes_is_an_update() {
     assert_eq!(event.action, Action::Update);
     assert_eq!(event.service.nodes[0].metadata["weight"], "2");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookups_repeated_rounds_are_not_answered_again_for_what_it_holds() {
+    // 60 nodes: their known answers take several datagrams (RFC 6762 §7.2).
+    let a = registry();
+    let ids: Vec<String> = (0..60)
+        .map(|i| format!("kas-{i}-6a1b2c3d-1111-4222-8333-944455556666"))
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    a.register(&service("kas-service", &ids), &RegisterOptions::default())
+        .await
+        .unwrap();
+    // Past the announcement and its repeat: b learns the nodes only by asking.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sent_before = a.counters().datagrams_sent;
+    let b = registry();
+    let found = b.get_service("kas-service", "micro").await.unwrap();
+    assert_eq!(found.iter().map(|s| s.nodes.len()).sum::<usize>(), 60);
+    let answers = a.counters().datagrams_sent - sent_before;
+    // The first round is answered in full (one datagram per node); the later
+    // rounds carry the 60 nodes as known answers and get nothing back.
+    assert!(
+        (60..90).contains(&answers),
+        "{answers} datagrams answered the lookup's rounds"
+    );
+}

@@ -75,18 +75,26 @@ fn a_long_lived_observer_sees_all_100_nodes() {
     let observer = TestProcess::start(
         2,
         &peer(&[
-            "wait-nodes",
+            "watch",
             "lossy-watch",
-            "--nodes",
+            "--count",
             "100",
             "--timeout-ms",
             "60000",
         ]),
     );
-    std::thread::sleep(Duration::from_secs(2)); // the observer is up and listening
+    assert_eq!(observer.line(PATIENCE), "watching");
+    std::thread::sleep(Duration::from_secs(1)); // its startup questions are over
     let started = Instant::now();
     let _registrar = register(1, "lossy-watch", 100);
-    observer.line(PATIENCE);
+    let mut created = std::collections::BTreeSet::new();
+    while created.len() < 100 {
+        let line = observer.line(PATIENCE);
+        let event: microreg::Event = serde_json::from_str(&line).expect("an event");
+        if event.action == microreg::Action::Create {
+            created.extend(event.service.nodes.iter().map(|n| n.id.clone()));
+        }
+    }
     eprintln!(
         "all 100 nodes seen by the observer {} ms after the registrar started",
         started.elapsed().as_millis()

@@ -33,11 +33,14 @@ const KEY_MORE: &str = "more";
 const LAPSE_CHECK: Duration = Duration::from_millis(250);
 /// How long a fresh browse takes to hear the first answers of what is already
 /// on the LAN: responders delay shared (PTR) answers by 20–120 ms (RFC 6762 §6),
-/// and mdns-sd resolves an instance from the answer's additional records. (A
-/// responder that multicast the same records less than a second ago stays
-/// silent; those are heard at its next answer, and lookups do not wait for it:
-/// go-micro's dialect answers microreg peers unicast at once.)
-const BROWSE_SETTLE: Duration = Duration::from_millis(150);
+/// and mdns-sd resolves an instance from the answer's additional records.
+pub const BROWSE_FIRST_ANSWERS: Duration = Duration::from_millis(150);
+/// How long a fresh browse takes to hear everything: a responder that multicast
+/// the same records less than a second ago stays silent (RFC 6762 §6), so the
+/// answer may be its next one, a second later. Lookups wait this long only when
+/// DNS-SD is the only dialect; with go-micro's, microreg peers answer unicast
+/// at once and [`BROWSE_FIRST_ANSWERS`] is enough for the others.
+pub const BROWSE_SETTLE: Duration = Duration::from_millis(1500);
 /// mdns-sd's command queue is bounded; a full queue is retried this often.
 const RETRY_FULL_QUEUE: Duration = Duration::from_millis(2);
 
@@ -409,12 +412,11 @@ impl DnsSd {
         self.resolved.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// When a browse of `domain` has had time to hear the LAN's answers (mdns-sd
-    /// resolves instances in a few hundred milliseconds); `None` if not browsed.
-    pub fn settled_at(&self, domain: &str) -> Option<Instant> {
+    /// When browsing `domain` began; `None` if not browsed.
+    pub fn browse_started(&self, domain: &str) -> Option<Instant> {
         let ty = service_type(domain)?;
         let browsing = self.browsing.lock().unwrap_or_else(|e| e.into_inner());
-        browsing.get(&ty).map(|started| *started + BROWSE_SETTLE)
+        browsing.get(&ty).copied()
     }
 
     /// Unregisters everything (sends goodbyes) and stops the daemon.

@@ -38,6 +38,17 @@ const TICK: Duration = Duration::from_millis(200);
 const MAX_CATCH_UPS: usize = 64;
 /// How long a catch-up asks at most.
 const CATCH_UP_LIMIT: Duration = Duration::from_secs(3);
+/// Known answers one question carries at most (they must fit one datagram,
+/// see [`super::questions::MAX_QUERY_BYTES`]). A repeated question about a
+/// service with more nodes would make every responder send every node again,
+/// so it is not repeated (only a lookup's first round asks it).
+const MAX_KNOWN_ANSWERS: usize = 100;
+/// How long the known answers of a truncated query (RFC 6762 §7.2) are awaited
+/// before answering with what came: our queriers send the continuation
+/// datagrams back to back, so they arrive within a few milliseconds.
+const KNOWN_ANSWER_WAIT: Duration = Duration::from_millis(40);
+/// Truncated queries awaiting their continuations at most (then answered at once).
+const MAX_PENDING_QUERIES: usize = 256;
 /// Service names remembered per domain from listings (to ask again for the
 /// ones whose answers were lost).
 const MAX_LISTED: usize = 4096;
@@ -67,6 +78,8 @@ pub struct GoMicroDialect {
     pub latency: Arc<Latency>,
     /// Itself, for the tasks it starts.
     this: std::sync::Weak<Self>,
+    /// Truncated queries by source, gathering their known answers.
+    pending: Mutex<HashMap<SocketAddr, (Message, Instant)>>,
 }
 
 impl GoMicroDialect {
@@ -86,6 +99,7 @@ impl GoMicroDialect {
             .collect();
         let dialect = Arc::new_cyclic(|this| GoMicroDialect {
             this: this.clone(),
+            pending: Mutex::new(HashMap::new()),
             published: Mutex::new(Published::default()),
             host: gomicro_names::host_name(),
             local_ips,
@@ -233,9 +247,18 @@ impl GoMicroDialect {
     }
 
     /// The questions of one lookup round for `target` over `domains`
-    /// (`purpose`: a caller's lookup, or a catch-up the LAN triggered).
-    pub async fn ask_lookup_round(&self, target: &Target, domains: &[String], purpose: Purpose) {
+    /// (`purpose`: a caller's lookup, or a catch-up the LAN triggered). Only a
+    /// first round asks about services whose nodes are too many to list as
+    /// known answers.
+    pub async fn ask_lookup_round(
+        &self,
+        target: &Target,
+        domains: &[String],
+        first: bool,
+        purpose: Purpose,
+    ) {
         let now = Instant::now();
+        let repeatable = |q: &Question| first || q.known_answers.len() <= MAX_KNOWN_ANSWERS;
         let mut questions = Vec::new();
         if target.domain() == WILDCARD_DOMAIN {
             questions.push(domains::service_types_question());
@@ -243,17 +266,20 @@ impl GoMicroDialect {
         for domain in domains {
             match target {
                 Target::Service { name, .. } => {
-                    questions.extend(self.service_question(domain, name, now));
+                    questions.extend(self.service_question(domain, name, now).filter(repeatable));
                 }
                 Target::Listing { .. } => {
-                    questions.extend(self.listing_question(domain, now));
+                    questions.extend(self.listing_question(domain, now).filter(repeatable));
                     let mut services: BTreeSet<String> =
                         self.view.services_in(domain, now).into_keys().collect();
                     if let Some(listed) = self.lock_listed().get(domain) {
                         services.extend(listed.iter().cloned());
                     }
                     for service in services {
-                        questions.extend(self.service_question(domain, &service, now));
+                        questions.extend(
+                            self.service_question(domain, &service, now)
+                                .filter(repeatable),
+                        );
                     }
                 }
             }
@@ -321,10 +347,52 @@ impl GoMicroDialect {
             return;
         }
         match message.metadata.message_type {
-            MessageType::Query if role == Role::Mdns => self.answer(&message, from).await,
+            MessageType::Query if role == Role::Mdns => {
+                if let Some(query) = self.gather_known_answers(message, from) {
+                    self.answer(&query, from).await;
+                }
+            }
             MessageType::Query => {}
             MessageType::Response => self.learn(&message, from.ip(), role).await,
         }
+    }
+
+    /// A query whose known answers continue in further datagrams (TC bit) is
+    /// held until its last datagram or [`KNOWN_ANSWER_WAIT`]; returns the query
+    /// to answer now, if any.
+    fn gather_known_answers(&self, message: Message, from: SocketAddr) -> Option<Message> {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let truncated = message.metadata.truncation;
+        let Some((held, _)) = pending.get_mut(&from) else {
+            if !truncated || pending.len() >= MAX_PENDING_QUERIES {
+                return Some(message);
+            }
+            let started = Instant::now();
+            pending.insert(from, (message, started));
+            drop(pending);
+            if let Some(dialect) = self.weak_self() {
+                tokio::spawn(async move {
+                    tokio::time::sleep(KNOWN_ANSWER_WAIT).await;
+                    let query = {
+                        let mut pending = dialect.pending.lock().unwrap_or_else(|e| e.into_inner());
+                        match pending.get(&from) {
+                            Some((_, at)) if *at == started => pending.remove(&from),
+                            _ => None,
+                        }
+                    };
+                    if let Some((query, _)) = query {
+                        dialect.answer(&query, from).await;
+                    }
+                });
+            }
+            return None;
+        };
+        held.queries.extend(message.queries);
+        held.answers.extend(message.answers);
+        if truncated {
+            return None;
+        }
+        pending.remove(&from).map(|(query, _)| query)
     }
 
     /// Answers questions about our nodes, unicast to the asker, one node per message.
@@ -494,8 +562,9 @@ impl GoMicroDialect {
 impl Asker for GoMicroDialect {
     async fn ask_round(&self, target: &Target, _round: u32) {
         let domains = self.domains_of(target.domain());
-        // Triggered by unsolicited announcements: the follow-up budget pays.
-        self.ask_lookup_round(target, &domains, Purpose::CatchUp)
+        // A catch-up follows a burst already heard: never a first round. The
+        // LAN triggered it: the follow-up budget pays.
+        self.ask_lookup_round(target, &domains, false, Purpose::CatchUp)
             .await;
     }
 }

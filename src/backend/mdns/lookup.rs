@@ -24,7 +24,7 @@ pub const EMPTY_ROUNDS: u32 = 3;
 /// Rounds that end a lookup that found nothing at all.
 pub const NOT_FOUND_ROUNDS: u32 = 3;
 /// The shortest round.
-const MIN_ROUND: Duration = Duration::from_millis(30);
+pub const MIN_ROUND: Duration = Duration::from_millis(20);
 /// The longest round (a LAN slower than this is not one).
 const MAX_ROUND: Duration = Duration::from_secs(1);
 /// The shortest quiet interval after the last arrival of a round.
@@ -170,6 +170,14 @@ pub async fn settle(
                 timed_out: true,
             };
         }
+        tracing::trace!(
+            round,
+            progress = seen,
+            new = first.is_some(),
+            took_ms = started.elapsed().as_millis() as u64,
+            latency_ms = latency.get().as_millis() as u64,
+            "lookup round"
+        );
         empty_rounds = if first.is_some() { 0 } else { empty_rounds + 1 };
         let needed = if seen == 0 {
             NOT_FOUND_ROUNDS

@@ -33,6 +33,7 @@ use hickory_proto::rr::{Name, Record, RecordType};
 use tokio::time::Instant;
 
 use super::counters::Counters;
+use super::lookup::MIN_ROUND;
 use crate::error::{Error, Result};
 
 /// Why a question is asked; decides its minimum interval and budget.
@@ -58,9 +59,9 @@ impl Purpose {
     fn min_interval(self) -> Duration {
         match self {
             // Merges the rounds of concurrent lookups of one name, and stays
-            // below the shortest lookup round (30 ms), so that a lookup's own
-            // re-asks under loss always go out.
-            Purpose::Lookup | Purpose::CatchUp => Duration::from_millis(20),
+            // below the shortest lookup round, so that a lookup's own re-asks
+            // under loss always go out.
+            Purpose::Lookup | Purpose::CatchUp => MIN_ROUND / 2,
             // RFC 6762 §5.2: re-queries of one record are 5 % of its TTL
             // apart; this is 5 % of a 10 s TTL.
             Purpose::Requery => Duration::from_millis(500),
@@ -104,9 +105,13 @@ pub const MAX_QUESTIONS_PER_SECOND: u32 = 1000;
 pub const MAX_FOLLOW_UPS_PER_SECOND: u32 = 20;
 /// Remembered (question, time) pairs at most; older ones are forgotten first.
 const MAX_REMEMBERED: usize = 4096;
-/// Queries are packed up to this size (below the 9000-byte mDNS bound, so
-/// that a query with many known answers still fits one datagram).
-pub const MAX_QUERY_BYTES: usize = 8000;
+/// Queries are packed up to this size: one Ethernet frame, since a datagram
+/// split into IP fragments is lost when any fragment is (five times as often
+/// at 20 % loss for an 8 KB query).
+pub const MAX_QUERY_BYTES: usize = 1400;
+/// Continuation datagrams of one question's known answers at most.
+pub const MAX_CONTINUATIONS: usize = 8;
+const HEADER_BYTES: usize = 12;
 
 /// A token bucket refilled continuously. A caller that finds a token may
 /// overdraw it (one lookup round's datagrams go out together); later callers
@@ -277,37 +282,75 @@ fn remember(
     asked.insert(key, now);
 }
 
-/// Packs questions into as few query messages as fit [`MAX_QUERY_BYTES`]; known
-/// answers that do not fit are left out (their owners simply answer again).
+/// Packs questions into as few query datagrams of at most [`MAX_QUERY_BYTES`]
+/// as possible. A question whose known answers do not fit one datagram goes
+/// out with them spread over continuation datagrams, every one but the last
+/// marked truncated (RFC 6762 §7.2), at most [`MAX_CONTINUATIONS`] of them.
 fn pack(questions: Vec<Question>) -> Vec<Message> {
     let mut messages = Vec::new();
     let mut current = new_query();
-    let mut size = 12usize;
+    let mut size = HEADER_BYTES;
     for question in questions {
         let question_size = question.name.len() + 6;
-        if !current.queries.is_empty() && size + question_size > MAX_QUERY_BYTES {
-            messages.push(std::mem::replace(&mut current, new_query()));
-            size = 12;
+        let answers_size: usize = question.known_answers.iter().map(answer_size).sum();
+        if HEADER_BYTES + question_size + answers_size > MAX_QUERY_BYTES {
+            if !current.queries.is_empty() {
+                messages.push(std::mem::replace(&mut current, new_query()));
+                size = HEADER_BYTES;
+            }
+            messages.extend(multipacket(question));
+            continue;
         }
-        size += question_size;
+        if !current.queries.is_empty() && size + question_size + answers_size > MAX_QUERY_BYTES {
+            messages.push(std::mem::replace(&mut current, new_query()));
+            size = HEADER_BYTES;
+        }
+        size += question_size + answers_size;
         current
             .queries
             .push(Query::query(question.name.clone(), question.kind));
-        for answer in question.known_answers {
-            // Owner (compressed) + fixed fields + the target name, uncompressed
-            // at worst.
-            let answer_size = 2 + 10 + answer.name.len() + 2 + answer_rdata_len(&answer);
-            if size + answer_size > MAX_QUERY_BYTES {
-                break;
-            }
-            size += answer_size;
-            current.answers.push(answer);
-        }
+        current.answers.extend(question.known_answers);
     }
     if !current.queries.is_empty() {
         messages.push(current);
     }
     messages
+}
+
+/// One question with more known answers than one datagram holds.
+fn multipacket(question: Question) -> Vec<Message> {
+    let mut packets = vec![new_query()];
+    packets[0]
+        .queries
+        .push(Query::query(question.name.clone(), question.kind));
+    let mut size = HEADER_BYTES + question.name.len() + 6;
+    for answer in question.known_answers {
+        let bytes = answer_size(&answer);
+        if size + bytes > MAX_QUERY_BYTES {
+            if packets.len() > MAX_CONTINUATIONS {
+                break; // the rest are simply answered again
+            }
+            packets.push(new_query());
+            size = HEADER_BYTES;
+        }
+        size += bytes;
+        packets
+            .last_mut()
+            .expect("one at least")
+            .answers
+            .push(answer);
+    }
+    let last = packets.len() - 1;
+    for (i, packet) in packets.iter_mut().enumerate() {
+        packet.metadata.truncation = i < last;
+    }
+    packets
+}
+
+/// A known answer's size on the wire at worst: its owner compressed, the fixed
+/// fields, and the target name uncompressed.
+fn answer_size(answer: &Record) -> usize {
+    2 + 10 + answer_rdata_len(answer)
 }
 
 fn answer_rdata_len(record: &Record) -> usize {
@@ -405,16 +448,16 @@ mod tests {
 
     #[test]
     fn a_lookups_rounds_are_not_held_by_the_interval() {
-        // Rounds are at least 30 ms apart (lookup.rs); under loss every round
-        // re-asks the same questions.
+        // Rounds are at least MIN_ROUND apart (lookup.rs); under loss every
+        // round re-asks the same questions.
         let gate = gate();
         let start = Instant::now();
-        for round in 0..10u64 {
-            let at = start + Duration::from_millis(30 * round);
+        for round in 0..10u32 {
+            let at = start + MIN_ROUND * round;
             let wanted: Vec<Question> = (0..100).map(|i| numbered(i, RecordType::PTR)).collect();
             let datagrams = gate.admit_at(wanted, Purpose::Lookup, at);
             assert_eq!(asked(&datagrams), 100, "round {round}");
-            assert!(datagrams.len() <= 2, "packed: {}", datagrams.len());
+            assert!(datagrams.len() <= 3, "packed: {}", datagrams.len());
         }
         assert_eq!(gate.held(), Held::default());
     }
@@ -451,9 +494,9 @@ mod tests {
     fn catch_ups_are_paid_from_the_follow_up_budget_but_not_held_by_its_interval() {
         let gate = gate();
         let now = Instant::now();
-        // Rounds of one catch-up, 30 ms apart: each goes out.
-        for round in 0..3u64 {
-            let at = now + Duration::from_millis(30 * round);
+        // Rounds of one catch-up, MIN_ROUND apart: each goes out.
+        for round in 0..3u32 {
+            let at = now + MIN_ROUND * round;
             let again = vec![numbered(0, RecordType::PTR)];
             assert_eq!(asked(&gate.admit_at(again, Purpose::CatchUp, at)), 1);
         }
@@ -536,8 +579,43 @@ mod tests {
         for message in &messages {
             let bytes = encode(message).unwrap();
             assert!(bytes.len() <= MAX_QUERY_BYTES, "{}", bytes.len());
-            questions += Message::from_vec(&bytes).unwrap().queries.len();
+            let message = Message::from_vec(&bytes).unwrap();
+            assert!(!message.metadata.truncation);
+            questions += message.queries.len();
         }
         assert_eq!(questions, 2000);
+    }
+
+    #[test]
+    fn many_known_answers_of_one_question_continue_in_truncated_datagrams() {
+        let mut q = question("service.micro.");
+        for i in 0..100 {
+            q.known_answers.push(Record::from_rdata(
+                q.name.clone(),
+                60,
+                hickory_proto::rr::RData::PTR(hickory_proto::rr::rdata::PTR(
+                    Name::from_ascii(format!(
+                        "node-{i}-6a1b2c3d-1111-4222-8333-944455556666.service.micro."
+                    ))
+                    .unwrap(),
+                )),
+            ));
+        }
+        let messages: Vec<Message> = gate()
+            .admit(vec![q, question("other.micro.")], Purpose::Lookup)
+            .iter()
+            .map(|b| {
+                assert!(b.len() <= MAX_QUERY_BYTES);
+                Message::from_vec(b).unwrap()
+            })
+            .collect();
+        let (group, rest) = messages.split_at(messages.len() - 1);
+        assert!(group.len() > 2);
+        assert_eq!(group[0].queries.len(), 1);
+        assert!(group[1..].iter().all(|m| m.queries.is_empty()));
+        let flags: Vec<bool> = group.iter().map(|m| m.metadata.truncation).collect();
+        assert!(flags[..flags.len() - 1].iter().all(|t| *t) && !flags[flags.len() - 1]);
+        assert_eq!(group.iter().map(|m| m.answers.len()).sum::<usize>(), 100);
+        assert_eq!(rest[0].queries[0].name().to_ascii(), "other.micro.");
     }
 }

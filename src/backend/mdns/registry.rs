@@ -255,17 +255,22 @@ impl MdnsRegistry {
         }
     }
 
-    /// When a DNS-SD browse of `domain` has had time to hear the first answers
-    /// (mdns-sd resolves instances in one exchange; responders delay shared
-    /// answers 20–120 ms), allowing two latencies of the LAN on top.
+    /// When a DNS-SD browse of `domain` has had time to hear the LAN (see
+    /// [`super::dnssd::BROWSE_FIRST_ANSWERS`] and [`super::dnssd::BROWSE_SETTLE`]),
+    /// allowing two latencies of the LAN on top.
     fn dnssd_answers_due(&self, domain: &str, now: Instant) -> Instant {
         let Some(dnssd) = &self.dnssd else {
             return now;
         };
+        let wait = if self.gomicro.is_some() {
+            super::dnssd::BROWSE_FIRST_ANSWERS
+        } else {
+            super::dnssd::BROWSE_SETTLE
+        };
         self.domains_of(domain)
             .iter()
-            .filter_map(|d| dnssd.settled_at(d))
-            .map(|at| at + self.latency.get() * 2)
+            .filter_map(|d| dnssd.browse_started(d))
+            .map(|at| at + wait + self.latency.get() * 2)
             .fold(now, Instant::max)
     }
 
@@ -303,7 +308,7 @@ struct Rounds {
 
 #[async_trait]
 impl Asker for Rounds {
-    async fn ask_round(&self, target: &Target, _round: u32) {
+    async fn ask_round(&self, target: &Target, round: u32) {
         let Some(dialect) = &self.gomicro else {
             return; // DNS-SD alone: mdns-sd's browse does its own asking
         };
@@ -314,7 +319,7 @@ impl Asker for Rounds {
             }
         }
         dialect
-            .ask_lookup_round(target, &domains, Purpose::Lookup)
+            .ask_lookup_round(target, &domains, round == 1, Purpose::Lookup)
             .await;
     }
 }
