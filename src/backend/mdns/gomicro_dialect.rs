@@ -12,6 +12,7 @@ use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use super::answer_limiter::AnswerLimiter;
 use super::counters::Counters;
 use super::gomicro_names;
 use super::gomicro_parse::{self, Sighting};
@@ -30,6 +31,8 @@ const TICK: Duration = Duration::from_millis(200);
 /// Announcements sent per tick at most (250 a second): nodes registered together
 /// fall due together, and their records are built only as they go out.
 const MAX_ANNOUNCEMENTS_PER_TICK: usize = 50;
+/// An asker offering at least this payload (EDNS(0)) gets packed answers.
+const MIN_PACKED_PAYLOAD: u16 = 1232;
 
 /// The dialect's state; shared by its tasks and the registry.
 pub struct GoMicroDialect {
@@ -43,6 +46,8 @@ pub struct GoMicroDialect {
     questions: Arc<QuestionLimiter>,
     /// Bounds the TXT inflation each datagram and each source can cost us.
     inflation: InflateBudget,
+    /// Bounds the answer bytes each destination gets.
+    answers: AnswerLimiter,
 }
 
 impl GoMicroDialect {
@@ -64,6 +69,7 @@ impl GoMicroDialect {
             local_ips,
             questions: Arc::new(QuestionLimiter::new()),
             inflation: InflateBudget::default(),
+            answers: AnswerLimiter::default(),
             view,
             counters,
             transport,
@@ -231,9 +237,14 @@ impl GoMicroDialect {
         }
     }
 
-    /// Answers questions about our nodes, unicast to the asker, one node per message.
+    /// Answers questions about our nodes, unicast to the asker: one node per
+    /// message (go-micro's querier keeps only a message's last node), or packed
+    /// into few datagrams for askers that offer a large payload (EDNS(0), as
+    /// microreg's querier does). Only on-link askers are answered (RFC 6762
+    /// §11), and each destination within a byte rate, so a forged source
+    /// cannot turn us into an amplifier.
     async fn answer(&self, query: &Message, from: SocketAddr) {
-        let mut messages = Vec::new();
+        let mut sets = Vec::new();
         let mut unicast_bit = false;
         {
             let published = self.published();
@@ -242,12 +253,14 @@ impl GoMicroDialect {
             }
             for question in &query.queries {
                 unicast_bit |= question.mdns_unicast_response();
-                for answers in published.answers(question, &self.host) {
-                    messages.push(answers);
-                }
+                sets.extend(published.answers(question, &self.host));
             }
         }
-        if messages.is_empty() {
+        if sets.is_empty() {
+            return;
+        }
+        if !self.transport.is_on_link(from.ip()) {
+            Counters::add(&self.counters.queries_off_link, 1);
             return;
         }
         // RFC 6762 §18.1 (and go-micro): id 0, or the query's id for a unicast reply.
@@ -256,12 +269,29 @@ impl GoMicroDialect {
         } else {
             0
         };
-        Counters::add(&self.counters.queries_answered, 1);
-        for answers in messages {
-            match gomicro_records::response(id, &query.queries, answers) {
-                Ok(bytes) => self.transport.unicast(&bytes, from).await,
-                Err(error) => tracing::debug!(%error, "cannot encode an answer"),
+        let payload = query.edns.as_ref().map_or(0, |e| e.max_payload());
+        let encoded = if payload >= MIN_PACKED_PAYLOAD {
+            let limit = usize::from(payload.min(gomicro_records::PACKED_PAYLOAD));
+            gomicro_records::packed_responses(id, &query.queries, sets, limit)
+        } else {
+            sets.into_iter()
+                .map(|set| gomicro_records::response(id, &query.queries, set))
+                .collect()
+        };
+        let datagrams = match encoded {
+            Ok(datagrams) => datagrams,
+            Err(error) => {
+                tracing::debug!(%error, "cannot encode an answer");
+                return;
             }
+        };
+        Counters::add(&self.counters.queries_answered, 1);
+        for bytes in datagrams {
+            if !self.answers.take(from.ip(), bytes.len()) {
+                Counters::add(&self.counters.answers_held, 1);
+                return;
+            }
+            self.transport.unicast(&bytes, from).await;
         }
     }
 

@@ -8,8 +8,9 @@
 //! view of the LAN ([`live_view`]) and its bounds ([`received_bounds`]), the gate every outgoing question passes
 //! ([`question_limiter`]), the dialect on the wire ([`gomicro_dialect`]),
 //! sockets ([`transport`]), interface choice ([`interfaces`]), counters
-//! ([`counters`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
+//! ([`counters`]), the byte rate each asker may be answered at ([`answer_limiter`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
 
+pub mod answer_limiter;
 pub mod counters;
 pub mod dnssd;
 pub mod gomicro_dialect;
