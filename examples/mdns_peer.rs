@@ -261,6 +261,7 @@ async fn serve(client: &Client, backend: &MdnsRegistry, domain: &str) {
                 "view_nodes": backend.nodes_in_view(),
                 "view_bytes": backend.bytes_in_view(),
                 "counters": backend.counters(),
+                "status": client.status().map(|e| e.to_string()),
             }),
             ["drop-browses"] => {
                 backend.drop_dnssd_browses();

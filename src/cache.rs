@@ -522,6 +522,10 @@ impl Registry for CachedRegistry {
     fn name(&self) -> &'static str {
         self.inner.backend.name()
     }
+
+    fn backend_status(&self) -> Option<Error> {
+        self.inner.backend.backend_status()
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

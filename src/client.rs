@@ -97,9 +97,14 @@ impl Client {
         }
     }
 
-    /// The backend's last failure while the cache served stale data, if any.
+    /// The backend's last failure while the cache served stale data, if any;
+    /// else what the backend reports of its state (e.g. mDNS browses that
+    /// mdns-sd dropped under a flood and that were restarted).
     pub fn status(&self) -> Option<Error> {
-        self.cache.as_ref().and_then(|c| c.status())
+        match &self.cache {
+            Some(cache) => cache.status().or_else(|| cache.backend().backend_status()),
+            None => self.registry.backend_status(),
+        }
     }
 
     /// How many nodes this client keeps registered.
@@ -189,6 +194,10 @@ impl Registry for Client {
 
     fn name(&self) -> &'static str {
         self.registry.name()
+    }
+
+    fn backend_status(&self) -> Option<Error> {
+        self.registry.backend_status()
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Service;
 use crate::watch::Watcher;
 
@@ -175,6 +175,13 @@ pub trait Registry: Send + Sync {
 
     /// The backend's name, e.g. "memory" or "mdns".
     fn name(&self) -> &'static str;
+
+    /// A condition the backend recovered from but that the user should know
+    /// of (e.g. mDNS browses that a flood made mdns-sd drop); `None` when all
+    /// is well. [`Client::status`](crate::Client::status) reports it.
+    fn backend_status(&self) -> Option<Error> {
+        None
+    }
 }
 
 /// Rejects a domain that is empty, too long, or the wildcard where a concrete

@@ -180,6 +180,11 @@ fn a_dns_sd_browse_that_mdns_sd_drops_is_restarted_and_resynchronised() {
     }
     let stats = observer.stats();
     assert!(counter(&stats, "browse_restarts") >= 1, "{stats}");
+    let status = stats["status"].as_str().unwrap_or_default();
+    assert!(
+        status.contains("dropped DNS-SD browses"),
+        "Client::status reports it: {stats}"
+    );
 }
 
 #[test]

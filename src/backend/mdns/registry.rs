@@ -336,6 +336,16 @@ impl Registry for MdnsRegistry {
     fn name(&self) -> &'static str {
         "mdns"
     }
+
+    fn backend_status(&self) -> Option<Error> {
+        let restarts = self.counters.snapshot().browse_restarts;
+        (restarts > 0).then(|| {
+            Error::unavailable(format!(
+                "mdns-sd dropped DNS-SD browses {restarts} time(s) (their event queue \
+                 filled, as under a flood); each was restarted and resynchronised"
+            ))
+        })
+    }
 }
 
 impl Drop for MdnsRegistry {
