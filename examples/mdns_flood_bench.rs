@@ -7,16 +7,20 @@
 //! idle, and when the last fake left its view (the received-TTL cap).
 //! Run with `make bench-flood` (release build, inside tests/netns/isolated).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use support::hosts::TestProcess;
 
 const RATE: &str = "20000";
 const FLOOD_SECONDS: u64 = 10;
 /// The observer's received-TTL cap (MdnsOptions' default) and some margin.
 const CAP: Duration = Duration::from_secs(300);
 const TICKS_PER_SECOND: f64 = 100.0;
+const LINE_WAIT: Duration = Duration::from_secs(60);
 
 fn main() {
     assert_eq!(
@@ -38,16 +42,16 @@ fn main() {
     let peer = examples.join("mdns_peer").display().to_string();
     let flood = examples.join("mdns_flood").display().to_string();
 
-    let _real = Proc::start(1, &register_args(&peer, "flood-real"), false);
-    let mut observer = Proc::start(2, &[&peer, "serve"], true);
-    assert_eq!(observer.line(), "serving");
-    while observer.ask("get flood-real")["ok"] != true {
+    let _real = TestProcess::start(1, &register_args(&peer, "flood-real"));
+    let mut observer = TestProcess::start_with_stdin(2, &[&peer, "serve"]);
+    assert_eq!(observer.line(LINE_WAIT), "serving");
+    while ask(&mut observer, "get flood-real")["ok"] != true {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let pid = observer.child.id();
+    let pid = observer.id();
     let idle_before = cpu_percent(pid, Duration::from_secs(10));
 
-    let flooder = Proc::start(
+    let flooder = TestProcess::start(
         3,
         &[
             &flood,
@@ -60,14 +64,13 @@ fn main() {
             "--kinds",
             "malformed,gomicro,dnssd",
         ],
-        false,
     );
     // The flooder builds its datagrams first; the flood starts when the
     // observer starts receiving them.
-    let before = observer.ask("stats")["counters"]["packets_received"]
+    let before = ask(&mut observer, "stats")["counters"]["packets_received"]
         .as_u64()
         .unwrap();
-    while observer.ask("stats")["counters"]["packets_received"]
+    while ask(&mut observer, "stats")["counters"]["packets_received"]
         .as_u64()
         .unwrap()
         < before + 1000
@@ -79,26 +82,26 @@ fn main() {
     let (mut ok, mut failed, mut peak_rss_kb) = (0u32, 0u32, 0u64);
     let mut late = None;
     while flood_started.elapsed() < Duration::from_secs(FLOOD_SECONDS) {
-        if observer.ask("get flood-real")["ok"] == true {
+        if ask(&mut observer, "get flood-real")["ok"] == true {
             ok += 1;
         } else {
             failed += 1;
         }
-        let stats = observer.ask("stats");
+        let stats = ask(&mut observer, "stats");
         peak_rss_kb = peak_rss_kb.max(stats["rss_kb"].as_u64().unwrap());
         if late.is_none() && flood_started.elapsed() > Duration::from_secs(3) {
-            late = Some(Proc::start(1, &register_args(&peer, "flood-late"), false));
+            late = Some(TestProcess::start(1, &register_args(&peer, "flood-late")));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let sent = flooder.line();
+    let sent = flooder.line(LINE_WAIT);
     let flood_ended = Instant::now();
     let during = (cpu_ticks(pid) - ticks_at_start) as f64
         / TICKS_PER_SECOND
         / flood_started.elapsed().as_secs_f64()
         * 100.0;
     let found_after = loop {
-        if observer.ask("get flood-late")["ok"] == true {
+        if ask(&mut observer, "get flood-late")["ok"] == true {
             break flood_ended.elapsed();
         }
         if flood_ended.elapsed() > Duration::from_secs(30) {
@@ -106,7 +109,7 @@ fn main() {
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let stats = observer.ask("stats");
+    let stats = ask(&mut observer, "stats");
     peak_rss_kb = peak_rss_kb.max(stats["rss_kb"].as_u64().unwrap());
     println!("flood: {sent} datagrams in {FLOOD_SECONDS} s (malformed + fake go-micro + fake DNS-SD, TTL 2^31-1 s), 3 test hosts");
     println!(
@@ -135,7 +138,7 @@ fn main() {
     let mut after = 0.0;
     while flood_ended.elapsed() < CAP + Duration::from_secs(30) {
         after = cpu_percent(pid, Duration::from_secs(10));
-        let stats = observer.ask("stats");
+        let stats = ask(&mut observer, "stats");
         peak_rss_kb = peak_rss_kb.max(stats["rss_kb"].as_u64().unwrap());
         if idle_at.is_none() && after <= idle_before + 0.5 {
             idle_at = Some(flood_ended.elapsed());
@@ -191,70 +194,22 @@ fn register_args<'a>(peer: &'a str, service: &'a str) -> Vec<String> {
     ]
 }
 
-/// A process on a test host, its stdout read line by line.
-struct Proc {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
+/// A test host process with the `serve` protocol: one JSON line per command.
+fn ask(process: &mut TestProcess, command: &str) -> serde_json::Value {
+    process.send(command);
+    serde_json::from_str(&process.line(LINE_WAIT)).unwrap()
 }
 
-impl Proc {
-    fn start<S: AsRef<std::ffi::OsStr>>(host: u32, program: &[S], with_stdin: bool) -> Proc {
-        let mut command = Command::new("tests/netns/hosts");
-        command
-            .args(["exec", &host.to_string()])
-            .args(program)
-            .stdout(Stdio::piped());
-        if with_stdin {
-            command.stdin(Stdio::piped());
-        }
-        let mut child = command.spawn().expect("start a test host process");
-        let stdout = child.stdout.take().unwrap();
-        let stdin = child.stdin.take();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Proc {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    fn line(&self) -> String {
-        self.lines
-            .recv_timeout(Duration::from_secs(60))
-            .expect("a line of output")
-    }
-
-    fn ask(&mut self, command: &str) -> serde_json::Value {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{command}").unwrap();
-        stdin.flush().unwrap();
-        serde_json::from_str(&self.line()).unwrap()
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// User + system clock ticks of a process (/proc/PID/stat).
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<u64> = after
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    after
         .split_whitespace()
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0)
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum()
 }
 
 /// The process's CPU use over the next `window`, in percent of one core.

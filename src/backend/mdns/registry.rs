@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use super::config::MdnsConfig;
 use super::counters::{CounterSnapshot, Counters};
 use super::dnssd::DnsSd;
 use super::gomicro_dialect::GoMicroDialect;
@@ -16,12 +17,12 @@ use super::live_view::LiveView;
 use super::question_limiter::Purpose;
 use super::received_bounds::ViewLimits;
 use super::transport::Transport;
-use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::{validate_service_name, Service};
+use crate::model::Service;
 use crate::registry::{
     validate_domain, RegisterOptions, Registry, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
+use crate::validate;
 use crate::watch::Watcher;
 
 /// How long a lookup of an unknown service waits for answers (go-micro's
@@ -60,13 +61,13 @@ impl Default for MdnsOptions {
 }
 
 impl MdnsOptions {
-    /// The mDNS settings of a client configuration.
-    pub fn from_config(config: &Config) -> Self {
+    /// The options of a registry whose default domain is `domain`.
+    pub fn new(domain: &str, config: &MdnsConfig) -> Self {
         MdnsOptions {
-            domain: config.domain.clone(),
+            domain: domain.to_string(),
             interfaces: config.interfaces.clone(),
-            gomicro: config.mdns_gomicro,
-            dnssd: config.mdns_dnssd,
+            gomicro: config.gomicro,
+            dnssd: config.dnssd,
             limits: ViewLimits::default(),
         }
     }
@@ -96,7 +97,7 @@ impl MdnsRegistry {
         validate_domain(&options.domain, false)?;
         if !options.gomicro && !options.dnssd {
             return Err(Error::invalid(
-                "the mDNS backend needs at least one dialect (mdns_gomicro or mdns_dnssd)",
+                "the mdns backend needs at least one dialect: gomicro or dnssd",
             ));
         }
         let chosen = interfaces::select(&options.interfaces)?;
@@ -243,8 +244,7 @@ impl MdnsRegistry {
 #[async_trait]
 impl Registry for MdnsRegistry {
     async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
-        service.validate_for_register()?;
-        validate_domain(&options.domain, false)?;
+        validate::register(service, options)?;
         if let Some(dialect) = &self.gomicro {
             dialect
                 .publish(&options.domain, service, options.ttl)
@@ -260,8 +260,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
-        service.validate_for_deregister()?;
-        validate_domain(domain, false)?;
+        validate::deregister(service, domain)?;
         if let Some(dialect) = &self.gomicro {
             dialect.unpublish(domain, service).await;
         }
@@ -272,8 +271,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
-        validate_service_name(name)?;
-        validate_domain(domain, true)?;
+        validate::get_service(name, domain)?;
         self.browse(domain);
         self.view.want(name, domain);
         let found = self.view.get(name, domain);
@@ -311,7 +309,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
-        validate_domain(domain, true)?;
+        validate::list_services(domain)?;
         let sync_domain = if domain == WILDCARD_DOMAIN {
             self.options.domain.clone()
         } else {
@@ -324,9 +322,8 @@ impl Registry for MdnsRegistry {
     }
 
     async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
-        validate_domain(&options.domain, true)?;
+        validate::watch(options)?;
         if let Some(name) = &options.service {
-            validate_service_name(name)?;
             self.view.want(name, &options.domain);
         }
         self.browse(&options.domain);
