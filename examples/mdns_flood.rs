@@ -12,6 +12,11 @@
 //! inflate to nearly 1 MiB), `pointers` (one datagram, 400 pointers to unknown
 //! instances). `--domains N` spreads fakes over N domains (`d0`…). Prints the
 //! number of datagrams sent.
+//!
+//! `mdns_flood query NAME --from IP [--edns]` instead sends one go-micro PTR
+//! question for `NAME.micro.` from address IP (one the host was given, possibly
+//! off-link: a forged source), listens a second for the unicast answers and
+//! prints `<datagrams> <bytes>` received.
 
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant};
@@ -35,6 +40,8 @@ const POOL: usize = 50_000;
 
 #[derive(Parser)]
 struct Cli {
+    #[command(subcommand)]
+    query: Option<QueryCommand>,
     /// Datagrams per second.
     #[arg(long, default_value_t = 5000)]
     rate: u64,
@@ -52,8 +59,24 @@ struct Cli {
     interface: Option<Ipv4Addr>,
 }
 
+#[derive(clap::Subcommand)]
+enum QueryCommand {
+    /// One question from `from`, then count the answers for a second.
+    Query {
+        name: String,
+        #[arg(long)]
+        from: Ipv4Addr,
+        /// Offer a large payload (EDNS(0)), as microreg's querier does.
+        #[arg(long)]
+        edns: bool,
+    },
+}
+
 fn main() {
     let cli = Cli::parse();
+    if let Some(QueryCommand::Query { name, from, edns }) = &cli.query {
+        return query(name, *from, *edns, cli.interface);
+    }
     let seconds = cli.seconds.min(MAX_SECONDS);
     let total = (cli.rate * seconds).min(MAX_DATAGRAMS);
     let socket = UdpSocket::bind("0.0.0.0:0").expect("a UDP socket");
@@ -224,6 +247,48 @@ fn pointer_datagram() -> Vec<u8> {
         })
         .collect();
     message(records)
+}
+
+fn query(name: &str, from: Ipv4Addr, edns: bool, interface: Option<Ipv4Addr>) {
+    use hickory_proto::op::{Edns, Query};
+    use hickory_proto::rr::RecordType;
+    let socket = UdpSocket::bind((from, 0)).expect("a UDP socket on the given address");
+    if let Some(interface) = interface {
+        socket2::SockRef::from(&socket)
+            .set_multicast_if_v4(&interface)
+            .expect("the query interface");
+    }
+    let mut message = Message::new(0x1234, MessageType::Query, OpCode::Query);
+    let question = gomicro_names::service_name(name, "micro").expect("a service name");
+    message.queries = vec![Query::query(question, RecordType::PTR)];
+    if edns {
+        let mut offer = Edns::new();
+        offer.set_max_payload(8940);
+        message.set_edns(offer);
+    }
+    let bytes = message.to_vec().expect("a query encodes");
+    socket
+        .send_to(
+            &bytes,
+            SocketAddrV4::new(Ipv4Addr::new(224, 0, 0, 251), 5353),
+        )
+        .expect("send the question");
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let (mut datagrams, mut total) = (0u64, 0usize);
+    let mut buffer = vec![0u8; 65536];
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        socket
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        match socket.recv_from(&mut buffer) {
+            Ok((len, _)) => {
+                datagrams += 1;
+                total += len;
+            }
+            Err(_) => break,
+        }
+    }
+    println!("{datagrams} {total}");
 }
 
 fn message(answers: Vec<Record>) -> Vec<u8> {

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
 
-use microreg::backend::mdns::{MdnsOptions, MdnsRegistry};
-use microreg::{BackendKind, Client, Config, Error, Node, Registry, Service};
+use microreg::backend::mdns::{MdnsConfig, MdnsOptions, MdnsRegistry};
+use microreg::{BackendConfig, Client, Config, Error, Node, Registry, Service};
 
 #[derive(Parser)]
 struct Cli {
@@ -136,7 +136,9 @@ async fn register(
         }
         svc.nodes.push(node);
     }
-    let options = client.register_options(ttl.map(Duration::from_secs));
+    // Without --ttl: no TTL (the host tests' nodes stay until they go).
+    let options = client
+        .register_options(ttl.map_or(microreg::Ttl::Never, |s| Duration::from_secs(s).into()));
     for chunk in svc.nodes.chunks(100) {
         let part = Service {
             nodes: chunk.to_vec(),
@@ -148,16 +150,17 @@ async fn register(
 }
 
 async fn run(cli: Cli) -> microreg::Result<()> {
-    let config = Config {
-        backend: BackendKind::Mdns,
-        domain: cli.domain.clone(),
+    let mdns = MdnsConfig {
         interfaces: cli.interface.clone(),
-        mdns_gomicro: cli.dialect != "dnssd",
-        mdns_dnssd: cli.dialect != "gomicro",
-        cache: false,
-        ..Config::default()
+        gomicro: cli.dialect != "dnssd",
+        dnssd: cli.dialect != "gomicro",
     };
-    let mut options = MdnsOptions::from_config(&config);
+    let mut options = MdnsOptions::new(&cli.domain, &mdns);
+    let config = Config {
+        domain: cli.domain.clone(),
+        cache: false,
+        ..Config::with_backend(BackendConfig::Mdns(mdns))
+    };
     if let Some(max_nodes) = cli.max_nodes {
         options.limits.max_nodes = max_nodes;
     }
@@ -297,6 +300,7 @@ async fn serve(client: &Client, backend: &MdnsRegistry, domain: &str) {
                 "view_nodes": backend.nodes_in_view(),
                 "view_bytes": backend.bytes_in_view(),
                 "counters": backend.counters(),
+                "status": client.status().map(|e| e.to_string()),
             }),
             ["drop-browses"] => {
                 backend.drop_dnssd_browses();

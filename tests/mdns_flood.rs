@@ -180,6 +180,11 @@ fn a_dns_sd_browse_that_mdns_sd_drops_is_restarted_and_resynchronised() {
     }
     let stats = observer.stats();
     assert!(counter(&stats, "browse_restarts") >= 1, "{stats}");
+    let status = stats["status"].as_str().unwrap_or_default();
+    assert!(
+        status.contains("dropped DNS-SD browses"),
+        "Client::status reports it: {stats}"
+    );
 }
 
 #[test]
@@ -209,4 +214,94 @@ fn the_wildcard_follows_a_bounded_number_of_planted_domains() {
         stats["threads"].as_u64().unwrap() <= 24,
         "threads stay bounded: {stats}"
     );
+}
+
+/// Runs a command on a test host, failing the test if it fails.
+fn on_host(host: u32, program: &[&str]) -> String {
+    let out = TestProcess::run(host, program);
+    assert!(
+        out.status.success(),
+        "{program:?} on host {host}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// One question for `service` from `from` on host 3: (datagrams, bytes) answered.
+fn ask_from(service: &str, from: &str, edns: bool) -> (u64, u64) {
+    let flood = example("mdns_flood").display().to_string();
+    let mut program = vec![
+        flood.as_str(),
+        "--interface",
+        FLOODER_IP,
+        "query",
+        service,
+        "--from",
+        from,
+    ];
+    if edns {
+        program.push("--edns");
+    }
+    let out = on_host(3, &program);
+    let (datagrams, bytes) = out.split_once(' ').expect("`datagrams bytes`");
+    (datagrams.parse().unwrap(), bytes.parse().unwrap())
+}
+
+#[test]
+fn a_question_with_a_forged_off_link_source_is_not_answered_and_answers_are_packed() {
+    let _turn = hosts();
+    let peer = example("mdns_peer").display().to_string();
+    let id = format!("amp-{}", uuid::Uuid::new_v4());
+    let program = [
+        peer.as_str(),
+        "--dialect",
+        "gomicro",
+        "register",
+        "--service",
+        "amp",
+        "--id",
+        &id,
+        "--address",
+        "10.77.0.1:90",
+        "--count",
+        "300",
+    ];
+    let publisher = TestProcess::start(1, &program);
+    assert_eq!(publisher.line(PATIENCE), "ready");
+
+    // The victim's address, off the test hosts' 10.77.0.0/24 link, but
+    // routable from host 1 (so that only the source check stops answers).
+    on_host(3, &["ip", "addr", "add", "192.0.2.7/32", "dev", "mr0"]);
+    on_host(1, &["ip", "route", "add", "192.0.2.7/32", "dev", "mr0"]);
+    let forged = ask_from("amp", "192.0.2.7", false);
+    on_host(1, &["ip", "route", "del", "192.0.2.7/32", "dev", "mr0"]);
+    on_host(3, &["ip", "addr", "del", "192.0.2.7/32", "dev", "mr0"]);
+    assert_eq!(forged, (0, 0), "an off-link source gets no answer");
+
+    // go-micro's querier (no EDNS): one node per datagram, as it needs.
+    let (one_per_node, bytes) = ask_from("amp", FLOODER_IP, false);
+    assert_eq!(one_per_node, 300, "{bytes} bytes");
+    // An asker that offers a large payload gets the same nodes in few datagrams.
+    let (packed, packed_bytes) = ask_from("amp", FLOODER_IP, true);
+    assert!(
+        packed > 0 && packed <= 20,
+        "{packed} datagrams, {packed_bytes} bytes"
+    );
+}
+
+#[test]
+fn one_datagram_of_unknown_instances_makes_few_questions() {
+    let _turn = hosts();
+    let mut observer = Observer::start(2, "gomicro");
+    let before = observer.stats();
+    // 3 datagrams, each naming 400 instances nobody described.
+    let flooder = flood(&["--rate", "3", "--seconds", "1", "--kinds", "pointers"]);
+    flooder.line(PATIENCE);
+    std::thread::sleep(Duration::from_millis(500));
+    let after = observer.stats();
+    // Each question goes out over IPv4 and IPv6: 1200 unknown names would be
+    // 2400 datagrams; the follow-up budget (20 a second) allows a few dozen.
+    let sent = counter(&after, "datagrams_sent") - counter(&before, "datagrams_sent");
+    assert!(sent <= 100, "{sent} question datagrams multicast: {after}");
+    assert!(counter(&after, "questions_held") >= 300, "{after}");
 }

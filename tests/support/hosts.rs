@@ -138,6 +138,12 @@ impl TestProcess {
             .unwrap_or_else(|_| panic!("no output within {within:?}"))
     }
 
+    /// The process id (on a test host: the program's own, as the host
+    /// wrapper execs it).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: the process gets no chance to say goodbye.
     pub fn kill9(&mut self) {
         self.child.kill().unwrap();

@@ -20,6 +20,8 @@ pub struct Counters {
     pub nodes_refused: AtomicU64,
     pub browse_restarts: AtomicU64,
     pub domains_not_followed: AtomicU64,
+    pub queries_off_link: AtomicU64,
+    pub answers_held: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -52,6 +54,11 @@ pub struct CounterSnapshot {
     /// `*` calls that left domains in view out (over the bound on domains
     /// followed) or service types not browsed for the same reason.
     pub domains_not_followed: u64,
+    /// Questions about our nodes from a source off our links (not answered,
+    /// RFC 6762 §11).
+    pub queries_off_link: u64,
+    /// Answer datagrams not sent: over the destination's byte rate.
+    pub answers_held: u64,
 }
 
 impl Counters {
@@ -75,6 +82,8 @@ impl Counters {
             nodes_refused: get(&self.nodes_refused),
             browse_restarts: get(&self.browse_restarts),
             domains_not_followed: get(&self.domains_not_followed),
+            queries_off_link: get(&self.queries_off_link),
+            answers_held: get(&self.answers_held),
         }
     }
 }

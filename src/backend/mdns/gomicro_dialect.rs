@@ -15,6 +15,7 @@ use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use super::answer_limiter::AnswerLimiter;
 use super::counters::Counters;
 use super::domains::{self, KnownDomains};
 use super::gomicro_names;
@@ -55,6 +56,8 @@ const MAX_LISTED: usize = 4096;
 /// Announcements sent per tick at most (250 a second): nodes registered together
 /// fall due together, and their records are built only as they go out.
 const MAX_ANNOUNCEMENTS_PER_TICK: usize = 50;
+/// An asker offering at least this payload (EDNS(0)) gets packed answers.
+const MIN_PACKED_PAYLOAD: u16 = 1232;
 
 /// The dialect's state; shared by its tasks and the registry.
 pub struct GoMicroDialect {
@@ -80,6 +83,8 @@ pub struct GoMicroDialect {
     this: std::sync::Weak<Self>,
     /// Truncated queries by source, gathering their known answers.
     pending: Mutex<HashMap<SocketAddr, (Message, Instant)>>,
+    /// Bounds the answer bytes each destination gets.
+    answers: AnswerLimiter,
 }
 
 impl GoMicroDialect {
@@ -109,6 +114,7 @@ impl GoMicroDialect {
             listed: Mutex::new(HashMap::new()),
             catching_up: Mutex::new(HashSet::new()),
             latency,
+            answers: AnswerLimiter::default(),
             view,
             counters,
             transport,
@@ -395,9 +401,14 @@ impl GoMicroDialect {
         pending.remove(&from).map(|(query, _)| query)
     }
 
-    /// Answers questions about our nodes, unicast to the asker, one node per message.
+    /// Answers questions about our nodes, unicast to the asker: one node per
+    /// message (go-micro's querier keeps only a message's last node), or packed
+    /// into few datagrams for askers that offer a large payload (EDNS(0), as
+    /// microreg's querier does). Only on-link askers are answered (RFC 6762
+    /// §11), and each destination within a byte rate, so a forged source
+    /// cannot turn us into an amplifier.
     async fn answer(&self, query: &Message, from: SocketAddr) {
-        let mut messages = Vec::new();
+        let mut sets = Vec::new();
         let mut unicast_bit = false;
         {
             let published = self.published();
@@ -409,12 +420,16 @@ impl GoMicroDialect {
                 for answers in published.answers(question, &self.host) {
                     // RFC 6762 §7.1: the asker holds this one for long enough.
                     if !is_known(&answers, &query.answers) {
-                        messages.push(answers);
+                        sets.push(answers);
                     }
                 }
             }
         }
-        if messages.is_empty() {
+        if sets.is_empty() {
+            return;
+        }
+        if !self.transport.is_on_link(from.ip()) {
+            Counters::add(&self.counters.queries_off_link, 1);
             return;
         }
         // RFC 6762 §18.1 (and go-micro): id 0, or the query's id for a unicast reply.
@@ -423,12 +438,29 @@ impl GoMicroDialect {
         } else {
             0
         };
-        Counters::add(&self.counters.queries_answered, 1);
-        for answers in messages {
-            match gomicro_records::response(id, &query.queries, answers) {
-                Ok(bytes) => self.transport.unicast(&bytes, from).await,
-                Err(error) => tracing::debug!(%error, "cannot encode an answer"),
+        let payload = query.edns.as_ref().map_or(0, |e| e.max_payload());
+        let encoded = if payload >= MIN_PACKED_PAYLOAD {
+            let limit = usize::from(payload.min(gomicro_records::PACKED_PAYLOAD));
+            gomicro_records::packed_responses(id, &query.queries, sets, limit)
+        } else {
+            sets.into_iter()
+                .map(|set| gomicro_records::response(id, &query.queries, set))
+                .collect()
+        };
+        let datagrams = match encoded {
+            Ok(datagrams) => datagrams,
+            Err(error) => {
+                tracing::debug!(%error, "cannot encode an answer");
+                return;
             }
+        };
+        Counters::add(&self.counters.queries_answered, 1);
+        for bytes in datagrams {
+            if !self.answers.take(from.ip(), bytes.len()) {
+                Counters::add(&self.counters.answers_held, 1);
+                return;
+            }
+            self.transport.unicast(&bytes, from).await;
         }
     }
 

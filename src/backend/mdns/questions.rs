@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, Record, RecordType};
 use tokio::time::Instant;
 
@@ -111,7 +111,12 @@ const MAX_REMEMBERED: usize = 4096;
 pub const MAX_QUERY_BYTES: usize = 1400;
 /// Continuation datagrams of one question's known answers at most.
 pub const MAX_CONTINUATIONS: usize = 8;
-const HEADER_BYTES: usize = 12;
+/// The response size our queries offer (EDNS(0)): one frame too, for the same
+/// reason. A microreg responder then packs its answers into few datagrams of
+/// this size (go-micro's ignore it and answer one node per message).
+pub const ANSWER_PAYLOAD: u16 = MAX_QUERY_BYTES as u16;
+/// The header and the EDNS(0) OPT record of every query.
+const HEADER_BYTES: usize = 12 + 11;
 
 /// A token bucket refilled continuously. A caller that finds a token may
 /// overdraw it (one lookup round's datagrams go out together); later callers
@@ -361,7 +366,11 @@ fn answer_rdata_len(record: &Record) -> usize {
 }
 
 fn new_query() -> Message {
-    Message::new(0, MessageType::Query, OpCode::Query)
+    let mut message = Message::new(0, MessageType::Query, OpCode::Query);
+    let mut edns = Edns::new();
+    edns.set_max_payload(ANSWER_PAYLOAD);
+    message.set_edns(edns);
+    message
 }
 
 fn encode(message: &Message) -> Result<Vec<u8>> {
@@ -584,6 +593,17 @@ mod tests {
             questions += message.queries.len();
         }
         assert_eq!(questions, 2000);
+    }
+
+    #[test]
+    fn our_queries_offer_one_frame_for_packed_answers() {
+        let datagrams = gate().admit(vec![question("greeter.micro.")], Purpose::Lookup);
+        let message = crate::backend::mdns::wire::decode(&datagrams[0]).unwrap();
+        assert_eq!(message.metadata.message_type, MessageType::Query);
+        assert_eq!(message.queries[0].name().to_ascii(), "greeter.micro.");
+        assert_eq!(message.queries[0].query_type(), RecordType::PTR);
+        assert_eq!(message.edns.unwrap().max_payload(), ANSWER_PAYLOAD);
+        assert!(message.additionals.is_empty());
     }
 
     #[test]

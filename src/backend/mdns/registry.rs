@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use super::config::MdnsConfig;
 use super::counters::{CounterSnapshot, Counters};
 use super::dnssd::DnsSd;
 use super::domains::KnownDomains;
@@ -19,17 +20,17 @@ use super::published::check_publishable;
 use super::questions::Purpose;
 use super::received_bounds::ViewLimits;
 use super::transport::Transport;
-use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::{validate_service_name, Service};
+use crate::model::Service;
 use crate::registry::{
     validate_domain, RegisterOptions, Registry, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
+use crate::validate;
 use crate::watch::Watcher;
 
 /// The longest a lookup waits for the LAN when the configuration names no
-/// timeout (the core's default operation timeout).
-pub const DEFAULT_LOOKUP_LIMIT: Duration = Duration::from_secs(5);
+/// timeout: the core's default operation timeout.
+pub const DEFAULT_LOOKUP_LIMIT: Duration = crate::defaults::DEFAULT_TIMEOUT;
 
 /// Settings of the mDNS backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,15 +64,15 @@ impl Default for MdnsOptions {
 }
 
 impl MdnsOptions {
-    /// The mDNS settings of a client configuration.
-    pub fn from_config(config: &Config) -> Self {
+    /// The options of a registry whose default domain is `domain`.
+    pub fn new(domain: &str, config: &MdnsConfig) -> Self {
         MdnsOptions {
-            domain: config.domain.clone(),
+            domain: domain.to_string(),
             interfaces: config.interfaces.clone(),
-            gomicro: config.mdns_gomicro,
-            dnssd: config.mdns_dnssd,
+            gomicro: config.gomicro,
+            dnssd: config.dnssd,
             limits: ViewLimits::default(),
-            lookup_limit: config.timeout(),
+            lookup_limit: DEFAULT_LOOKUP_LIMIT,
         }
     }
 }
@@ -104,7 +105,7 @@ impl MdnsRegistry {
         validate_domain(&options.domain, false)?;
         if !options.gomicro && !options.dnssd {
             return Err(Error::invalid(
-                "the mDNS backend needs at least one dialect (mdns_gomicro or mdns_dnssd)",
+                "the mdns backend needs at least one dialect: gomicro or dnssd",
             ));
         }
         let chosen = interfaces::select(&options.interfaces)?;
@@ -327,8 +328,7 @@ impl Asker for Rounds {
 #[async_trait]
 impl Registry for MdnsRegistry {
     async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
-        service.validate_for_register()?;
-        validate_domain(&options.domain, false)?;
+        validate::register(service, options)?;
         // Before either dialect publishes anything: both carry a node id as
         // one DNS label.
         check_publishable(&options.domain, service)?;
@@ -347,8 +347,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
-        service.validate_for_deregister()?;
-        validate_domain(domain, false)?;
+        validate::deregister(service, domain)?;
         if let Some(dialect) = &self.gomicro {
             dialect.unpublish(domain, service).await;
         }
@@ -359,8 +358,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
-        validate_service_name(name)?;
-        validate_domain(domain, true)?;
+        validate::get_service(name, domain)?;
         self.browse(domain);
         self.view.want(name, domain);
         self.settle(Target::Service {
@@ -377,7 +375,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
-        validate_domain(domain, true)?;
+        validate::list_services(domain)?;
         self.browse(domain);
         self.settle(Target::Listing {
             domain: domain.to_string(),
@@ -387,9 +385,8 @@ impl Registry for MdnsRegistry {
     }
 
     async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
-        validate_domain(&options.domain, true)?;
+        validate::watch(options)?;
         if let Some(name) = &options.service {
-            validate_service_name(name)?;
             self.view.want(name, &options.domain);
         }
         self.browse(&options.domain);
@@ -418,6 +415,16 @@ impl Registry for MdnsRegistry {
 
     fn name(&self) -> &'static str {
         "mdns"
+    }
+
+    fn backend_status(&self) -> Option<Error> {
+        let restarts = self.counters.snapshot().browse_restarts;
+        (restarts > 0).then(|| {
+            Error::unavailable(format!(
+                "mdns-sd dropped DNS-SD browses {restarts} time(s) (their event queue \
+                 filled, as under a flood); each was restarted and resynchronised"
+            ))
+        })
     }
 }
 
