@@ -14,6 +14,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use microreg::backend::mdns::MdnsConfig;
 use microreg::{Client, Config, Node, Registry, Service, WatchOptions};
 
 const ROUNDS: usize = 15;
@@ -66,14 +67,16 @@ fn serve(mode: &str) {
 }
 
 enum Publisher {
-    Microreg(Client, String),
+    Microreg(Box<Client>, String),
     MdnsSd(mdns_sd::ServiceDaemon, String, HashMap<String, String>),
 }
 
 impl Publisher {
     fn new(mode: &str, ip: &str) -> Self {
         match mdns_config(mode) {
-            Some(config) => Publisher::Microreg(Client::new(config).unwrap(), ip.to_string()),
+            Some(config) => {
+                Publisher::Microreg(Box::new(Client::new(config).unwrap()), ip.to_string())
+            }
             None => Publisher::MdnsSd(
                 mdns_sd::ServiceDaemon::new().unwrap(),
                 ip.to_string(),
@@ -91,8 +94,10 @@ impl Publisher {
                         .nodes
                         .push(Node::new(id.clone(), format!("{ip}:8080")));
                 }
+                // No TTL: the figures are of nodes re-announced at half their
+                // record TTL, as before the 90 s default register TTL.
                 microreg::runtime::block_on(
-                    client.register(&service, &client.register_options(None)),
+                    client.register(&service, &client.register_options(microreg::Ttl::Never)),
                 )
                 .unwrap()
                 .unwrap();
@@ -144,12 +149,13 @@ fn mdns_config(mode: &str) -> Option<Config> {
         "dnssd" => (false, true),
         _ => return None,
     };
-    Some(Config {
-        backend: microreg::BackendKind::Mdns,
-        mdns_gomicro: gomicro,
-        mdns_dnssd: dnssd,
-        ..Config::default()
-    })
+    Some(Config::with_backend(microreg::BackendConfig::Mdns(
+        MdnsConfig {
+            gomicro,
+            dnssd,
+            ..MdnsConfig::default()
+        },
+    )))
 }
 
 /// Prints `e create|delete ID <ns>` for every event; on stdin `get SVC N` times

@@ -13,7 +13,8 @@
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use microreg::{BackendKind, Client, Config, Error, Node, Registry, Service};
+use microreg::backend::mdns::MdnsConfig;
+use microreg::{BackendConfig, Client, Config, Error, Node, Registry, Service};
 
 #[derive(Parser)]
 struct Cli {
@@ -129,7 +130,9 @@ async fn register(
         }
         svc.nodes.push(node);
     }
-    let options = client.register_options(ttl.map(Duration::from_secs));
+    // Without --ttl: no TTL (the host tests' nodes stay until they go).
+    let options = client
+        .register_options(ttl.map_or(microreg::Ttl::Never, |s| Duration::from_secs(s).into()));
     for chunk in svc.nodes.chunks(100) {
         let part = Service {
             nodes: chunk.to_vec(),
@@ -142,13 +145,13 @@ async fn register(
 
 async fn run(cli: Cli) -> microreg::Result<()> {
     let config = Config {
-        backend: BackendKind::Mdns,
         domain: cli.domain.clone(),
-        interfaces: cli.interface.clone(),
-        mdns_gomicro: cli.dialect != "dnssd",
-        mdns_dnssd: cli.dialect != "gomicro",
         cache: false,
-        ..Config::default()
+        ..Config::with_backend(BackendConfig::Mdns(MdnsConfig {
+            interfaces: cli.interface.clone(),
+            gomicro: cli.dialect != "dnssd",
+            dnssd: cli.dialect != "gomicro",
+        }))
     };
     let client = Client::new(config)?;
     let domain = cli.domain.clone();

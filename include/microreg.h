@@ -134,6 +134,24 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * What `config_json` resolves to, as one flat JSON object: the keys it gives,
+ * then go-micro's environment (`MICRO_REGISTRY`, `MICRO_REGISTRY_ADDRESS`,
+ * `ETCD_USERNAME`, `ETCD_PASSWORD`), then the defaults, with the chosen
+ * backend's settings; the etcd password shown as "***". Opens no backend, so
+ * it answers "which registry would this program use?".
+ *
+ * `config_json`: as for `microreg_registry_new` (NULL, "" or "{}" for the
+ * defaults). On success writes to `*out_json` a string the caller releases with
+ * `microreg_string_free`; invalid configuration is
+ * `MICROREG_ERR_INVALID_ARGUMENT` and `*out_json` is left untouched. Any thread.
+ *
+ * # Safety
+ * `config_json` is NULL or NUL-terminated; `out_json` is NULL or writable.
+ */
+int microreg_config_resolve(const char *config_json,
+                            char **out_json);
+
+/**
  * The message of the last failed microreg call on the calling thread, or ""
  * if none has failed on it. A successful call does not clear it.
  *
@@ -146,6 +164,18 @@ extern "C" {
  * wrapper in the cgo preamble) or with the thread locked.
  */
 const char *microreg_last_error(void);
+
+/**
+ * The configuration a handle uses, in the shape of `microreg_config_resolve`.
+ *
+ * On success writes to `*out_json` a string the caller releases with
+ * `microreg_string_free`; `*out_json` is written only on success. Any thread.
+ *
+ * # Safety
+ * `r` is NULL or a live handle; `out_json` is NULL or writable.
+ */
+int microreg_registry_config(struct microreg_registry *r,
+                             char **out_json);
 
 /**
  * Deregisters the listed nodes of a service (every node of that version when
@@ -213,10 +243,16 @@ int microreg_registry_list_services(struct microreg_registry *r,
 /**
  * Makes a registry handle.
  *
- * `config_json`: NULL, "" or "{}" for the defaults, or an object such as
- * `{"backend":"memory"|"mdns"|"etcd", "domain":"micro", "interfaces":[...],
- * "addresses":[...], "timeout_ms":5000, "cache":true, "cache_ttl_ms":...}`;
- * unknown fields are refused.
+ * `config_json`: NULL, "" or "{}" for the defaults, or one flat object: the
+ * common keys `backend` ("memory"|"mdns"|"etcd"), `domain`, `timeout_ms`,
+ * `cache`, `cache_ttl_ms`, `register_ttl_ms` (0 or null: none), and any key of
+ * the chosen backend, e.g. `{"backend":"mdns","interfaces":["eth1"]}` or
+ * `{"backend":"etcd","addresses":["10.0.0.1:2379"],"username":"u","password":"p",
+ * "tls_ca":"/etc/ca.pem"}`. A key the chosen backend does not take is refused
+ * with a message listing its keys. What the object leaves out comes from
+ * go-micro's environment (`MICRO_REGISTRY`, `MICRO_REGISTRY_ADDRESS`,
+ * `ETCD_USERNAME`, `ETCD_PASSWORD`), then the defaults: backend mdns, domain
+ * "micro", register TTL 90 s.
  *
  * On success writes a new handle to `*out`, which the caller owns and releases
  * with `microreg_registry_free`. On failure returns a negative status (a
@@ -236,7 +272,9 @@ int microreg_registry_new(const char *config_json,
  * `service_json`: go-micro's Service JSON, e.g. `{"name":"greeter","version":"1.0.0",
  * "nodes":[{"id":"greeter-1","address":"10.0.0.5:8080","metadata":{}}]}`.
  * `options_json`: NULL or `{"ttl_ms":30000, "domain":"micro"}` (both optional;
- * without `ttl_ms` the nodes never expire; without `domain`, the handle's).
+ * without `ttl_ms`, the handle's register TTL, 90 s unless its config says
+ * otherwise; `"ttl_ms":0` or `null`: the nodes never expire; without `domain`,
+ * the handle's).
  *
  * Returns 0, or a negative status: invalid input changes nothing already
  * registered. Any thread, concurrently.

@@ -6,9 +6,9 @@
 // the C API). Thread safety is the C API's: one Registry may be used from many
 // threads at once; a Watcher's next() and stop() too.
 //
-//   microreg::Registry registry;                       // {"backend":"memory"}
+//   microreg::Registry registry;    // the defaults: $MICRO_REGISTRY, else mdns; domain "micro"
 //   registry.register_service(R"({"name":"greeter","version":"1.0.0",
-//       "nodes":[{"id":"greeter-1","address":"10.0.0.5:8080"}]})", R"({"ttl_ms":30000})");
+//       "nodes":[{"id":"greeter-1","address":"10.0.0.5:8080"}]})");  // TTL 90 s, kept alive
 //   std::string services = registry.get_service("greeter");  // JSON array
 #ifndef MICROREG_HPP
 #define MICROREG_HPP
@@ -138,7 +138,10 @@ private:
 // until deregistered or the Registry is destroyed, which deregisters them.
 class Registry {
 public:
-    // config_json: "" for the defaults, or e.g. R"({"backend":"mdns","domain":"micro"})".
+    // config_json: "" for the defaults (backend $MICRO_REGISTRY, else mdns; domain
+    // "micro"; register TTL 90 s), or one flat object of common and backend keys,
+    // e.g. R"({"backend":"etcd","addresses":["10.0.0.1:2379"],"tls_ca":"/etc/ca.pem"})"
+    // (see microreg_registry_new).
     explicit Registry(const std::string &config_json = std::string()) : handle_(nullptr) {
         detail::check(microreg_registry_new(detail::optional_c_str(config_json), &handle_));
     }
@@ -154,11 +157,20 @@ public:
     Registry &operator=(const Registry &) = delete;
     ~Registry() { microreg_registry_free(handle_); }
 
-    // service_json: go-micro's Service JSON; options_json: "" or {"ttl_ms":..,"domain":..}.
+    // service_json: go-micro's Service JSON; options_json: "" or {"ttl_ms":..,"domain":..}
+    // (no ttl_ms: the registry's register TTL, 90 s by default; "ttl_ms":0: no TTL).
     void register_service(const std::string &service_json,
                           const std::string &options_json = std::string()) {
         detail::check(microreg_registry_register(handle_, service_json.c_str(),
                                                  detail::optional_c_str(options_json)));
+    }
+
+    // The configuration in use: one flat JSON object, defaults and environment
+    // resolved, the etcd password shown as "***".
+    std::string config() const {
+        char *json = nullptr;
+        detail::check(microreg_registry_config(handle_, &json));
+        return detail::take(json);
     }
 
     // options_json: "" or {"domain":..}.

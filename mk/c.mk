@@ -31,7 +31,7 @@ C_SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 	--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-C_TESTS := test_api test_bad_input test_threads test_version
+C_TESTS := test_api test_bad_input test_threads test_version test_config
 C_FORK_TEST := test_fork
 C_TEST_VERSION_FLAGS := -DEXPECTED_VERSION='"$(MICROREG_VERSION)"'
 C_ASAN_BINS := $(C_TESTS:%=$(C_BUILD)/asan/%) $(C_BUILD)/asan/$(C_FORK_TEST) $(C_BUILD)/asan/test_cpp

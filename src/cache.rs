@@ -15,16 +15,14 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::backend::memory::with_domain_metadata;
+use crate::domain::with_domain_metadata;
 use crate::error::{Error, Result};
-use crate::model::{validate_service_name, Service};
-use crate::registry::{
-    validate_domain, Action, Event, RegisterOptions, Registry, WatchOptions, WILDCARD_DOMAIN,
-};
+use crate::model::Service;
+use crate::registry::{Action, Event, RegisterOptions, Registry, WatchOptions, WILDCARD_DOMAIN};
+use crate::validate;
 use crate::watch::Watcher;
 
-/// How long an entry is trusted when no live watch keeps it current (go-micro: 1 min).
-pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
+pub use crate::defaults::DEFAULT_CACHE_TTL;
 
 /// A cache in front of a backend; itself a [`Registry`].
 pub struct CachedRegistry {
@@ -473,8 +471,7 @@ impl Registry for CachedRegistry {
         if let Some(answer) = self.cached(name, domain) {
             return answer;
         }
-        validate_service_name(name)?;
-        validate_domain(domain, true)?;
+        validate::get_service(name, domain)?;
         self.lookup(name, domain).await
     }
 

@@ -7,14 +7,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::backend::mdns::{MdnsOptions, MdnsRegistry};
-use crate::backend::MemoryRegistry;
 use crate::cache::CachedRegistry;
-use crate::config::{BackendKind, Config};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::keeper::Keeper;
 use crate::model::Service;
-use crate::registry::{RegisterOptions, Registry, WatchOptions};
+use crate::registry::{RegisterOptions, Registry, Ttl, WatchOptions};
 use crate::watch::Watcher;
 
 /// A registry handle: register (kept alive), deregister, look up, watch.
@@ -32,24 +30,23 @@ pub struct Client {
 
 impl Client {
     /// Builds the backend that `config` names, with the cache unless disabled.
+    /// `config` is used as given; [`Client::from_json`] and [`Client::from_env`]
+    /// also apply go-micro's environment variables.
     pub fn new(config: Config) -> Result<Self> {
         config.validate()?;
-        let backend: Arc<dyn Registry> = match config.backend {
-            BackendKind::Memory => Arc::new(MemoryRegistry::shared()),
-            BackendKind::Mdns => Arc::new(MdnsRegistry::new(MdnsOptions::from_config(&config))?),
-            BackendKind::Etcd => {
-                return Err(Error::unavailable(format!(
-                    "the {} backend is not part of this build yet",
-                    config.backend.as_str()
-                )))
-            }
-        };
+        let backend = crate::backend::open(&config)?;
         Ok(Self::with_backend(backend, config))
     }
 
-    /// Parses `config_json` (see [`Config::from_json`]) and builds from it.
+    /// Parses `config_json` (see [`Config::from_json`]: a flat object; what it
+    /// leaves out comes from the environment, then the defaults) and builds from it.
     pub fn from_json(config_json: Option<&str>) -> Result<Self> {
         Self::new(Config::from_json(config_json)?)
+    }
+
+    /// What a program that chooses nothing gets: [`Config::from_env`].
+    pub fn from_env() -> Result<Self> {
+        Self::new(Config::from_env()?)
     }
 
     /// Wraps an existing backend; `config` supplies the domain and cache settings.
@@ -81,10 +78,12 @@ impl Client {
         &self.config.domain
     }
 
-    /// Register options in this client's domain with the given TTL.
-    pub fn register_options(&self, ttl: Option<Duration>) -> RegisterOptions {
+    /// Register options in this client's domain. `ttl`: a [`Ttl`], or an
+    /// `Option<Duration>` where `None` is this client's default register TTL
+    /// ([`Config::register_ttl_ms`]) and a zero duration is no TTL.
+    pub fn register_options(&self, ttl: impl Into<Ttl>) -> RegisterOptions {
         RegisterOptions {
-            ttl,
+            ttl: ttl.into().resolve(self.config.register_ttl()),
             domain: self.config.domain.clone(),
         }
     }

@@ -6,11 +6,10 @@
 //! registrations alive.
 //!
 //! ```
-//! use microreg::{BackendKind, Client, Config, Node, Registry, Service};
+//! use microreg::{Client, Config, Node, Registry, Service};
 //! # microreg::runtime::block_on(async {
 //! // The default backend is mdns (the LAN); this example stays in the process.
-//! let config = Config { backend: BackendKind::Memory, ..Config::default() };
-//! let client = Client::new(config)?;
+//! let client = Client::new(Config::memory())?;
 //! let service = Service::new("greeter", "1.0.0").with_node(Node::new("greeter-1", "10.0.0.5:8080"));
 //! client.register(&service, &client.register_options(None)).await?;
 //! let found = client.get_service("greeter", client.domain()).await?;
@@ -23,19 +22,24 @@ pub mod backend;
 pub mod cache;
 pub mod client;
 pub mod config;
+pub mod defaults;
+pub mod domain;
+pub mod environment;
 pub mod error;
+pub mod fanout;
 pub mod ffi;
 pub mod keeper;
 pub mod model;
 pub mod registry;
 pub mod runtime;
+pub mod validate;
 pub mod watch;
 
 pub use client::Client;
-pub use config::{BackendKind, Config};
+pub use config::{BackendConfig, BackendKind, Config};
 pub use error::{Error, Result};
 pub use model::{Endpoint, Metadata, Node, Service, Value};
 pub use registry::{
-    Action, Event, RegisterOptions, Registry, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
+    Action, Event, RegisterOptions, Registry, Ttl, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
 pub use watch::Watcher;

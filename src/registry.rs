@@ -9,14 +9,12 @@ use crate::error::Result;
 use crate::model::Service;
 use crate::watch::Watcher;
 
-/// The domain used when none is given, as in go-micro.
-pub const DEFAULT_DOMAIN: &str = "micro";
-/// The domain that sees every domain; its nodes carry `metadata["domain"]`.
-pub const WILDCARD_DOMAIN: &str = "*";
-/// The node metadata key that names a node's own domain in the wildcard view.
-pub const DOMAIN_METADATA_KEY: &str = "domain";
+pub use crate::domain::{validate_domain, DEFAULT_DOMAIN, DOMAIN_METADATA_KEY, WILDCARD_DOMAIN};
 
-/// How to register: for how long, and in which domain.
+/// How to register: for how long, and in which domain, as a backend receives
+/// it (`ttl: None` is no TTL). Applications get theirs from
+/// [`crate::Client::register_options`], which applies the client's default
+/// register TTL (90 s unless configured) when the caller names none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegisterOptions {
     /// A node not registered again within this time disappears; `None` keeps it
@@ -46,6 +44,60 @@ impl RegisterOptions {
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = domain.into();
         self
+    }
+}
+
+/// What a caller asks for a registration's TTL; faces turn "no TTL given" into
+/// [`Ttl::Default`], and the client resolves it from its configuration
+/// ([`crate::Config::register_ttl_ms`], [`crate::defaults::DEFAULT_REGISTER_TTL`]
+/// unless configured).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ttl {
+    /// The client's default register TTL.
+    #[default]
+    Default,
+    /// No TTL: kept until deregistered.
+    Never,
+    /// Expires this long after each (re-)registration.
+    After(Duration),
+}
+
+impl Ttl {
+    /// The TTL itself, given the client's default.
+    pub fn resolve(self, default: Option<Duration>) -> Option<Duration> {
+        match self {
+            Ttl::Default => default,
+            Ttl::Never => None,
+            Ttl::After(ttl) => Some(ttl),
+        }
+    }
+
+    /// From a face's "milliseconds, if given": absent is the default, zero is
+    /// no TTL (go-micro's zero TTL), anything else that many milliseconds.
+    pub fn from_millis(ms: Option<u64>) -> Self {
+        match ms {
+            None => Ttl::Default,
+            Some(0) => Ttl::Never,
+            Some(ms) => Ttl::After(Duration::from_millis(ms)),
+        }
+    }
+}
+
+/// `Some(d)` is that TTL (zero: none); `None` is the client's default.
+impl From<Option<Duration>> for Ttl {
+    fn from(ttl: Option<Duration>) -> Self {
+        ttl.map_or(Ttl::Default, Ttl::from)
+    }
+}
+
+/// A zero duration is no TTL, as in go-micro.
+impl From<Duration> for Ttl {
+    fn from(ttl: Duration) -> Self {
+        if ttl.is_zero() {
+            Ttl::Never
+        } else {
+            Ttl::After(ttl)
+        }
     }
 }
 
@@ -175,26 +227,6 @@ pub trait Registry: Send + Sync {
 
     /// The backend's name, e.g. "memory" or "mdns".
     fn name(&self) -> &'static str;
-}
-
-/// Rejects a domain that is empty, too long, or the wildcard where a concrete
-/// domain is required.
-pub fn validate_domain(domain: &str, allow_wildcard: bool) -> Result<()> {
-    use crate::error::Error;
-    if domain.is_empty() {
-        return Err(Error::invalid("domain is empty"));
-    }
-    if domain == WILDCARD_DOMAIN && !allow_wildcard {
-        return Err(Error::invalid(
-            "cannot register into the wildcard domain \"*\"; name a concrete domain",
-        ));
-    }
-    if domain.len() > 63 || domain.chars().any(|c| c.is_control() || c == '.') {
-        return Err(Error::invalid(format!(
-            "domain {domain:?} must be one label of at most 63 characters"
-        )));
-    }
-    Ok(())
 }
 
 /// Merges services by version: one entry per version, nodes appended in order,

@@ -283,10 +283,7 @@ fn config_json_is_checked() {
 /// These tests are about the memory backend (the default is mdns, which needs
 /// a network namespace).
 fn memory_config() -> Config {
-    Config {
-        backend: microreg::BackendKind::Memory,
-        ..Config::default()
-    }
+    Config::memory()
 }
 
 /// A memory backend whose watch delivers each event 20 ms late, one after the

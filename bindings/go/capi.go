@@ -71,6 +71,18 @@ static int mr_list_services(microreg_registry *r, const char *options, char **ou
 	return rc;
 }
 
+static int mr_config_resolve(const char *config, char **out, char **err) {
+	int rc = microreg_config_resolve(config, out);
+	*err = mr_error(rc);
+	return rc;
+}
+
+static int mr_config(microreg_registry *r, char **out, char **err) {
+	int rc = microreg_registry_config(r, out);
+	*err = mr_error(rc);
+	return rc;
+}
+
 static int mr_watch(microreg_registry *r, const char *options, microreg_watcher **out, char **err) {
 	int rc = microreg_registry_watch(r, options, out);
 	*err = mr_error(rc);
@@ -174,6 +186,24 @@ func cGetService(r cRegistry, name string, options []byte, use func([]byte) erro
 func cListServices(r cRegistry, options []byte, use func([]byte) error) error {
 	var out, msg *C.char
 	rc := C.mr_list_services(r, ptr(options), &out, &msg)
+	if err := status(rc, msg); err != nil {
+		return err
+	}
+	return takeJSON(out, use)
+}
+
+func cConfigResolve(config []byte, use func([]byte) error) error {
+	var out, msg *C.char
+	rc := C.mr_config_resolve(ptr(config), &out, &msg)
+	if err := status(rc, msg); err != nil {
+		return err
+	}
+	return takeJSON(out, use)
+}
+
+func cConfig(r cRegistry, use func([]byte) error) error {
+	var out, msg *C.char
+	rc := C.mr_config(r, &out, &msg)
 	if err := status(rc, msg); err != nil {
 		return err
 	}

@@ -5,50 +5,79 @@ import (
 	"time"
 )
 
-// config is the registry configuration handed to microreg_registry_new as JSON;
-// its field names are the core's Config. Unset fields keep the core's defaults.
-type config struct {
-	Backend    string   `json:"backend,omitempty"`
-	Domain     string   `json:"domain,omitempty"`
-	Interfaces []string `json:"interfaces,omitempty"`
-	Addresses  []string `json:"addresses,omitempty"`
-	TimeoutMs  *int64   `json:"timeout_ms,omitempty"`
-	Cache      *bool    `json:"cache,omitempty"`
-	CacheTTLMs *int64   `json:"cache_ttl_ms,omitempty"`
+// config is the registry configuration handed to microreg_registry_new as one
+// flat JSON object; its keys are the core's. Unset keys are left out: the
+// environment (MICRO_REGISTRY & co.) or the core's defaults decide them.
+type config map[string]any
+
+// MarshalJSON writes nil as {} (the options ran but set nothing).
+func (c config) MarshalJSON() ([]byte, error) {
+	if c == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(map[string]any(c))
 }
 
 // Option configures New.
 type Option func(*config)
 
-// Backend chooses where registrations live: "mdns" (the LAN, no server; the
-// library's default, as in go-micro), "memory" (this process) or "etcd".
-func Backend(name string) Option { return func(c *config) { c.Backend = name } }
+func (c *config) set(key string, value any) {
+	if *c == nil {
+		*c = config{}
+	}
+	(*c)[key] = value
+}
+
+// Setting sets any configuration key of the core by name: a common one
+// ("domain", "timeout_ms", "cache", "cache_ttl_ms", "register_ttl_ms") or one of
+// the chosen backend's, e.g. Setting("tls_ca", "/etc/etcd/ca.pem"),
+// Setting("username", "svc"), Setting("gomicro", false). value must encode to
+// JSON. A key the backend does not take makes New fail with a message listing
+// the keys it takes. New backend settings need no new Go option.
+func Setting(key string, value any) Option {
+	return func(c *config) { c.set(key, value) }
+}
+
+// Settings sets several configuration keys at once (see Setting).
+func Settings(values map[string]any) Option {
+	return func(c *config) {
+		for k, v := range values {
+			c.set(k, v)
+		}
+	}
+}
+
+// Backend chooses where registrations live: "mdns" (the LAN, no server),
+// "memory" (this process) or "etcd". Without it: $MICRO_REGISTRY, else mdns
+// (the library's default, as in go-micro).
+func Backend(name string) Option { return Setting("backend", name) }
 
 // Domain is the domain used by calls that name none (default "micro").
-func Domain(name string) Option { return func(c *config) { c.Domain = name } }
+func Domain(name string) Option { return Setting("domain", name) }
 
 // Interfaces limits mdns to these interfaces, by name or address.
 func Interfaces(names ...string) Option {
-	return func(c *config) { c.Interfaces = append([]string(nil), names...) }
+	return Setting("interfaces", append([]string{}, names...))
 }
 
-// Addrs are the etcd cluster members, "host:port" each.
+// Addrs are the etcd cluster members, "host:port" each. Without it:
+// $MICRO_REGISTRY_ADDRESS, else 127.0.0.1:2379.
 func Addrs(addrs ...string) Option {
-	return func(c *config) { c.Addresses = append([]string(nil), addrs...) }
+	return Setting("addresses", append([]string{}, addrs...))
 }
 
 // Timeout bounds one backend operation (default 5 s).
-func Timeout(d time.Duration) Option {
-	return func(c *config) { ms := millis(d); c.TimeoutMs = &ms }
-}
+func Timeout(d time.Duration) Option { return Setting("timeout_ms", millis(d)) }
 
 // Cache turns the watch-fed lookup cache on (the default) or off.
-func Cache(enabled bool) Option { return func(c *config) { c.Cache = &enabled } }
+func Cache(enabled bool) Option { return Setting("cache", enabled) }
 
 // CacheTTL is how long the cache trusts an entry that no live watch keeps current.
-func CacheTTL(d time.Duration) Option {
-	return func(c *config) { ms := millis(d); c.CacheTTLMs = &ms }
-}
+func CacheTTL(d time.Duration) Option { return Setting("cache_ttl_ms", millis(d)) }
+
+// DefaultRegisterTTL is the TTL of registrations that name none (the library's
+// default: 90 s, go-micro's server default); 0 means they get no TTL.
+func DefaultRegisterTTL(d time.Duration) Option { return Setting("register_ttl_ms", millis(d)) }
 
 // registerOptions are the register options of the C ABI: {"ttl_ms", "domain"}.
 type registerOptions struct {
@@ -61,13 +90,10 @@ type RegisterOption func(*registerOptions)
 
 // RegisterTTL makes the registration expire unless refreshed within d; the
 // library refreshes it until Deregister or Close. Zero means no TTL, as in
-// go-micro.
+// go-micro. Without it, the registry's default register TTL (90 s unless
+// DefaultRegisterTTL says otherwise).
 func RegisterTTL(d time.Duration) RegisterOption {
 	return func(o *registerOptions) {
-		if d == 0 {
-			o.TTLMs = nil
-			return
-		}
 		ms := millis(d)
 		o.TTLMs = &ms
 	}

@@ -13,13 +13,14 @@ type Registry struct {
 	// handle is never freed while a call is using it.
 	mu       sync.RWMutex
 	handle   cRegistry
-	backend  string
 	watchers map[*Watcher]struct{} // live watchers, stopped by Close; guarded by wmu
 	wmu      sync.Mutex
 }
 
-// New makes a registry; without options, the library's defaults (the mdns
-// backend, domain "micro").
+// New makes a registry; what the options leave out comes from go-micro's
+// environment (MICRO_REGISTRY, MICRO_REGISTRY_ADDRESS, ETCD_USERNAME,
+// ETCD_PASSWORD), then the library's defaults (the mdns backend, domain
+// "micro", register TTL 90 s).
 func New(opts ...Option) (*Registry, error) {
 	configJSON, err := encodeOptions(opts)
 	if err != nil {
@@ -29,13 +30,7 @@ func New(opts ...Option) (*Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
-	r := &Registry{handle: handle, backend: c.Backend, watchers: map[*Watcher]struct{}{}}
+	r := &Registry{handle: handle, watchers: map[*Watcher]struct{}{}}
 	// A safety net only: Close is the way to release a registry.
 	runtime.SetFinalizer(r, (*Registry).Close)
 	return r, nil
@@ -176,12 +171,38 @@ func (r *Registry) forget(w *Watcher) {
 }
 
 // String names the implementation, as go-micro's registries do, with the
-// backend when New named one ("microreg/mdns").
+// backend in use ("microreg/mdns").
 func (r *Registry) String() string {
-	if r.backend == "" {
-		return "microreg"
+	c, err := r.Config()
+	if backend, ok := c["backend"].(string); err == nil && ok {
+		return "microreg/" + backend
 	}
-	return "microreg/" + r.backend
+	return "microreg"
+}
+
+// ResolveConfig is what New(opts...) would use, without opening anything: the
+// options, then go-micro's environment (MICRO_REGISTRY, MICRO_REGISTRY_ADDRESS,
+// ETCD_USERNAME, ETCD_PASSWORD), then the library's defaults; in the shape of
+// Config.
+func ResolveConfig(opts ...Option) (map[string]any, error) {
+	configJSON, err := encodeOptions(opts)
+	if err != nil {
+		return nil, invalid("registry options: %v", err)
+	}
+	var c map[string]any
+	err = cConfigResolve(cbytes(configJSON), func(b []byte) error { return json.Unmarshal(b, &c) })
+	return c, err
+}
+
+// Config is the configuration in use: the library's flat settings with every
+// default and environment variable resolved ("backend", "domain",
+// "register_ttl_ms", the backend's own keys...; the etcd password as "***").
+func (r *Registry) Config() (map[string]any, error) {
+	var c map[string]any
+	err := r.use(func(h cRegistry) error {
+		return cConfig(h, func(b []byte) error { return json.Unmarshal(b, &c) })
+	})
+	return c, err
 }
 
 // Version is the version of the linked microreg library.

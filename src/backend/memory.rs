@@ -9,13 +9,13 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::domain::{in_view, seen_from};
 use crate::error::{Error, Result};
-use crate::model::{validate_service_name, Endpoint, Metadata, Node, Service};
-use crate::registry::{
-    merge_by_version, validate_domain, Action, Event, RegisterOptions, Registry, WatchOptions,
-    DOMAIN_METADATA_KEY, WILDCARD_DOMAIN,
-};
-use crate::watch::{self, WatchSender, Watcher};
+use crate::fanout::WatchFanout;
+use crate::model::{Endpoint, Metadata, Node, Service};
+use crate::registry::{merge_by_version, Action, RegisterOptions, Registry, WatchOptions};
+use crate::validate;
+use crate::watch::Watcher;
 
 /// A handle on an in-memory registry. Clones share the same store.
 #[derive(Clone)]
@@ -39,7 +39,7 @@ impl Drop for Store {
 struct State {
     /// domain -> service name -> version -> record
     domains: HashMap<String, HashMap<String, BTreeMap<String, Record>>>,
-    watchers: Vec<Subscription>,
+    watchers: WatchFanout,
 }
 
 struct Record {
@@ -51,11 +51,6 @@ struct Record {
 struct Entry {
     node: Node,
     expires: Option<Instant>,
-}
-
-struct Subscription {
-    options: WatchOptions,
-    sender: WatchSender,
 }
 
 /// One node-level change, before it is fanned out to watchers.
@@ -107,8 +102,7 @@ impl MemoryRegistry {
 #[async_trait]
 impl Registry for MemoryRegistry {
     async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
-        service.validate_for_register()?;
-        validate_domain(&options.domain, false)?;
+        validate::register(service, options)?;
         let expires = options.ttl.map(|ttl| Instant::now() + ttl);
         let now = Instant::now();
 
@@ -162,8 +156,7 @@ impl Registry for MemoryRegistry {
     }
 
     async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
-        service.validate_for_deregister()?;
-        validate_domain(domain, false)?;
+        validate::deregister(service, domain)?;
         let now = Instant::now();
         let mut state = self.lock();
         let Some(record) = state
@@ -198,8 +191,7 @@ impl Registry for MemoryRegistry {
     }
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
-        validate_service_name(name)?;
-        validate_domain(domain, true)?;
+        validate::get_service(name, domain)?;
         let now = Instant::now();
         let state = self.lock();
         let services: Vec<Service> = state
@@ -220,7 +212,7 @@ impl Registry for MemoryRegistry {
     }
 
     async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
-        validate_domain(domain, true)?;
+        validate::list_services(domain)?;
         let now = Instant::now();
         let state = self.lock();
         let mut by_name: BTreeMap<&str, Vec<Service>> = BTreeMap::new();
@@ -238,18 +230,8 @@ impl Registry for MemoryRegistry {
     }
 
     async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
-        validate_domain(&options.domain, true)?;
-        if let Some(name) = &options.service {
-            validate_service_name(name)?;
-        }
-        let (sender, watcher) = watch::channel();
-        let mut state = self.lock();
-        state.watchers.retain(|w| !w.sender.is_closed());
-        state.watchers.push(Subscription {
-            options: options.clone(),
-            sender,
-        });
-        Ok(watcher)
+        validate::watch(options)?;
+        Ok(self.lock().watchers.subscribe(options))
     }
 
     fn name(&self) -> &'static str {
@@ -265,32 +247,15 @@ impl State {
     ) -> impl Iterator<Item = (&'a str, &'a HashMap<String, BTreeMap<String, Record>>)> + 'a {
         self.domains
             .iter()
-            .filter(move |(d, _)| domain == WILDCARD_DOMAIN || d.as_str() == domain)
+            .filter(move |(d, _)| in_view(domain, d))
             .map(|(d, services)| (d.as_str(), services))
     }
 
-    /// Sends each change to the watchers whose filter it passes, stamping the
-    /// node's domain for wildcard watchers.
+    /// Sends each change to the watchers whose filter it passes.
     fn publish(&mut self, changes: Vec<Change>) {
-        if changes.is_empty() {
-            return;
-        }
-        self.watchers.retain(|w| !w.sender.is_closed());
         for change in changes {
-            for watcher in &self.watchers {
-                let options = &watcher.options;
-                if !options.matches(&change.service.name) {
-                    continue;
-                }
-                let service = if options.domain == WILDCARD_DOMAIN {
-                    with_domain_metadata(change.service.clone(), &change.domain)
-                } else if options.domain == change.domain {
-                    change.service.clone()
-                } else {
-                    continue;
-                };
-                watcher.sender.send(Event::now(change.action, service));
-            }
+            self.watchers
+                .publish(change.action, &change.domain, &change.service);
         }
     }
 
@@ -376,12 +341,7 @@ impl Record {
             .values()
             .filter(|e| !e.is_expired(now))
             .map(|e| e.node.clone());
-        let service = self.to_service(name, version, nodes);
-        if view == WILDCARD_DOMAIN {
-            with_domain_metadata(service, domain)
-        } else {
-            service
-        }
+        seen_from(view, domain, self.to_service(name, version, nodes))
     }
 }
 
@@ -399,15 +359,6 @@ fn single_node(service: &Service, node: Node) -> Service {
         endpoints: service.endpoints.clone(),
         nodes: vec![node],
     }
-}
-
-/// Marks every node with the domain it was registered in (the wildcard view).
-pub(crate) fn with_domain_metadata(mut service: Service, domain: &str) -> Service {
-    for node in &mut service.nodes {
-        node.metadata
-            .insert(DOMAIN_METADATA_KEY.to_string(), domain.to_string());
-    }
-    service
 }
 
 /// Deletes nodes whose TTL ran out, and tells watchers, until the store is gone.

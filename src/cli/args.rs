@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use microreg::{BackendKind, Config};
+use microreg::environment::Environment;
+use microreg::{BackendKind, Config, Result};
+use serde_json::{Map, Value};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,8 +23,9 @@ pub struct Cli {
 #[derive(Args, Debug)]
 pub struct GlobalArgs {
     /// Where registrations live: mdns (the LAN), etcd, or memory (this process).
-    #[arg(long, global = true, value_parser = parse_backend, default_value = BackendKind::default().as_str())]
-    pub backend: BackendKind,
+    /// Without it: $MICRO_REGISTRY, else mdns. Also spelt --registry (go-micro's flag).
+    #[arg(long, alias = "registry", global = true, value_parser = parse_backend)]
+    pub backend: Option<BackendKind>,
     /// Registry domain; "*" means every domain (for list, get, watch, browse).
     #[arg(long, global = true, default_value = microreg::DEFAULT_DOMAIN)]
     pub domain: String,
@@ -32,12 +35,23 @@ pub struct GlobalArgs {
     /// mDNS: use only these interfaces (name or address; repeatable).
     #[arg(long = "interface", global = true, value_name = "IFACE")]
     pub interfaces: Vec<String>,
-    /// etcd: cluster member host:port (repeatable).
-    #[arg(long = "etcd-address", global = true, value_name = "HOST:PORT")]
+    /// The registry's members, host:port[,host:port...] (etcd; repeatable).
+    /// Without it: $MICRO_REGISTRY_ADDRESS. Also spelt --registry_address.
+    #[arg(
+        long = "registry-address",
+        alias = "registry_address",
+        alias = "etcd-address",
+        global = true,
+        value_name = "HOST:PORT,..."
+    )]
     pub addresses: Vec<String>,
-    /// Time limit of one backend operation.
-    #[arg(long, global = true, value_parser = parse_duration, default_value = "5s")]
-    pub timeout: Duration,
+    /// Any other setting of the backend or the registry, KEY=VALUE (repeatable),
+    /// e.g. tls_ca=/etc/ca.pem, username=u, gomicro=false, register_ttl_ms=0.
+    #[arg(long = "backend-option", global = true, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub backend_options: Vec<(String, String)>,
+    /// Time limit of one backend operation (default 5s).
+    #[arg(long, global = true, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +76,9 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Print the configuration in use (flags, then MICRO_REGISTRY & co., then
+    /// the defaults) as one JSON object, secrets masked; opens nothing.
+    Config,
 }
 
 #[derive(Args, Debug)]
@@ -80,29 +97,48 @@ pub struct RegisterArgs {
     /// Node metadata, key=value (repeatable).
     #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub metadata: Vec<(String, String)>,
-    /// Drop the registration if not refreshed within this time (e.g. 30s, 1m).
-    #[arg(long, value_parser = parse_duration, default_value = "30s")]
-    pub ttl: Duration,
+    /// Drop the registration if not refreshed within this time (e.g. 30s, 1m;
+    /// 0 for no TTL). Default: the registry's register TTL (90s).
+    #[arg(long, value_parser = parse_duration)]
+    pub ttl: Option<Duration>,
 }
 
 impl GlobalArgs {
-    /// The registry configuration these flags describe.
-    pub fn config(&self) -> Config {
-        Config {
-            backend: self.backend,
-            // The wildcard is a view, not a home: the handle's own domain stays
-            // the default and each call names the one asked for.
-            domain: if self.domain == microreg::WILDCARD_DOMAIN {
-                microreg::DEFAULT_DOMAIN.to_string()
-            } else {
-                self.domain.clone()
-            },
-            interfaces: self.interfaces.clone(),
-            addresses: self.addresses.clone(),
-            timeout_ms: self.timeout.as_millis().max(1) as u64,
-            ..Config::default()
+    /// The registry configuration these flags describe; what they leave out
+    /// comes from go-micro's environment variables, then the core's defaults.
+    pub fn config(&self) -> Result<Config> {
+        let mut options = Map::new();
+        if let Some(backend) = self.backend {
+            options.insert("backend".into(), backend.as_str().into());
         }
+        // The wildcard is a view, not a home: the handle's own domain stays
+        // the default and each call names the one asked for.
+        if self.domain != microreg::WILDCARD_DOMAIN {
+            options.insert("domain".into(), self.domain.clone().into());
+        }
+        if !self.interfaces.is_empty() {
+            options.insert("interfaces".into(), strings(&self.interfaces));
+        }
+        let addresses: Vec<String> = self
+            .addresses
+            .iter()
+            .flat_map(|list| microreg::environment::split_list(list))
+            .collect();
+        if !addresses.is_empty() {
+            options.insert("addresses".into(), strings(&addresses));
+        }
+        if let Some(timeout) = self.timeout {
+            options.insert(
+                "timeout_ms".into(),
+                (timeout.as_millis().max(1) as u64).into(),
+            );
+        }
+        Config::from_options_and_text(options, &self.backend_options, &Environment::from_process())
     }
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::Array(items.iter().cloned().map(Value::String).collect())
 }
 
 fn parse_backend(text: &str) -> Result<BackendKind, String> {

@@ -36,24 +36,37 @@ pub fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> Result<()> {
     let global = &cli.global;
-    let client = Client::new(global.config())?;
+    let config = global.config()?;
+    if let Command::Config = cli.command {
+        // What the flags, the environment and the defaults resolve to, without
+        // opening the backend.
+        println!("{}", config.to_json_redacted());
+        return Ok(());
+    }
+    let client = Client::new(config)?;
     let result = match cli.command {
         Command::List => query::list(&client, global).await,
         Command::Get { name } => query::get(&client, global, &name).await,
         Command::Watch { name } => query::watch(&client, global, name).await,
         Command::Register(args) => register::register(&client, global, args).await,
         Command::Browse { once } => browse::browse(&client, global, once).await,
+        Command::Config => Ok(()),
     };
     client.close().await;
     result
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn interrupted() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("cannot listen for SIGTERM");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+/// The signals are caught from this call on, not from the first poll: a
+/// command that says "Ctrl-C to deregister" must already mean it.
+fn interrupted() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).expect("cannot listen for SIGINT");
+    let mut terminate = signal(SignalKind::terminate()).expect("cannot listen for SIGTERM");
+    async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
     }
 }

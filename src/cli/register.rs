@@ -1,6 +1,6 @@
 //! `microreg register`: join the registry as a node until interrupted.
 
-use microreg::{Client, Node, RegisterOptions, Registry, Result, Service};
+use microreg::{Client, Node, Registry, Result, Service, Ttl};
 
 use super::args::{GlobalArgs, RegisterArgs};
 
@@ -11,11 +11,10 @@ pub async fn register(client: &Client, global: &GlobalArgs, args: RegisterArgs) 
     let mut node = Node::new(id, args.address);
     node.metadata.extend(args.metadata);
     let service = Service::new(args.name, args.version).with_node(node);
-    let options = RegisterOptions {
-        ttl: Some(args.ttl),
-        // As given: the wildcard is rejected here, since it is a view, not a home.
-        domain: global.domain.clone(),
-    };
+    let interrupted = super::interrupted();
+    let mut options = client.register_options(args.ttl.map_or(Ttl::Default, Ttl::from));
+    // As given: the wildcard is rejected here, since it is a view, not a home.
+    options.domain = global.domain.clone();
     client.register(&service, &options).await?;
 
     let node = &service.nodes[0];
@@ -29,10 +28,13 @@ pub async fn register(client: &Client, global: &GlobalArgs, args: RegisterArgs) 
             node.id,
             node.address,
             options.domain,
-            humantime::format_duration(args.ttl)
+            options
+                .ttl
+                .map_or("none".to_string(), |t| humantime::format_duration(t)
+                    .to_string())
         );
     }
-    super::interrupted().await;
+    interrupted.await;
     client.close().await; // deregisters
     if !global.json {
         println!("deregistered {}", node.id);

@@ -11,6 +11,7 @@
 
 mod boundary;
 mod callback_watch;
+mod config;
 mod last_error;
 mod options;
 mod registry;
@@ -20,6 +21,7 @@ mod version;
 mod watcher;
 
 pub use callback_watch::{microreg_done_fn, microreg_event_fn, microreg_registry_watch_callback};
+pub use config::{microreg_config_resolve, microreg_registry_config};
 pub use last_error::microreg_last_error;
 pub use registry::{
     microreg_registry, microreg_registry_deregister, microreg_registry_free,

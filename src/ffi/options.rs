@@ -2,22 +2,30 @@
 //! refused so that a misspelt option is an error, not silently ignored.
 
 use std::borrow::Cow;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::object_from_json;
-use crate::registry::{RegisterOptions, WatchOptions};
+use crate::registry::{RegisterOptions, Ttl, WatchOptions};
 
-/// `{"ttl_ms": 30000, "domain": "micro"}`; both optional.
+/// `{"ttl_ms": 30000, "domain": "micro"}`; both optional. `ttl_ms` absent is
+/// the registry's default register TTL; `0` or `null` is no TTL.
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct RegisterJson {
-    ttl_ms: Option<u64>,
+    #[serde(deserialize_with = "given_or_null")]
+    ttl_ms: Option<Option<u64>>,
     domain: Option<String>,
+}
+
+/// Tells `null` (given: no TTL) from a missing key (not given: the default).
+fn given_or_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
 }
 
 /// `{"domain": "micro"}` for deregister, get and list.
@@ -43,16 +51,12 @@ fn parse<T: DeserializeOwned + Default>(json: Option<&str>, what: &str) -> Resul
     }
 }
 
-/// Register options; the TTL is absent unless given (kept until deregistered).
+/// Register options; the TTL is the client's default unless given.
 pub(crate) fn register(client: &Client, json: Option<&str>) -> Result<RegisterOptions> {
     let parsed: RegisterJson = parse(json, "register options")?;
     let ttl = match parsed.ttl_ms {
-        Some(0) => {
-            return Err(Error::invalid(
-                "ttl_ms must be above zero; omit it for no TTL",
-            ))
-        }
-        ttl_ms => ttl_ms.map(Duration::from_millis),
+        None => Ttl::Default,
+        Some(ttl_ms) => Ttl::from_millis(Some(ttl_ms.unwrap_or(0))),
     };
     let mut options = client.register_options(ttl);
     if let Some(domain) = parsed.domain {
@@ -89,11 +93,14 @@ pub(crate) fn watch(client: &Client, json: Option<&str>) -> Result<WatchOptions>
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::error::Error;
+    use std::time::Duration;
 
     fn client() -> Client {
         Client::new(Config {
             domain: "home".into(),
-            ..Config::default()
+            register_ttl_ms: Some(7000),
+            ..Config::memory()
         })
         .unwrap()
     }
@@ -103,7 +110,10 @@ mod tests {
         let client = client();
         for json in [None, Some(""), Some("  "), Some("{}")] {
             let options = register(&client, json).unwrap();
-            assert_eq!((options.ttl, options.domain.as_str()), (None, "home"));
+            assert_eq!(
+                (options.ttl, options.domain.as_str()),
+                (Some(Duration::from_secs(7)), "home")
+            );
             assert_eq!(domain(&client, json, "o").unwrap(), "home");
             let watch = watch(&client, json).unwrap();
             assert_eq!((watch.service, watch.domain.as_str()), (None, "home"));
@@ -125,12 +135,19 @@ mod tests {
     }
 
     #[test]
+    fn zero_or_null_ttl_is_no_ttl() {
+        let client = client();
+        for json in [r#"{"ttl_ms":0}"#, r#"{"ttl_ms":null}"#] {
+            assert_eq!(register(&client, Some(json)).unwrap().ttl, None, "{json}");
+        }
+    }
+
+    #[test]
     fn unknown_fields_wrong_types_and_non_objects_are_refused() {
         let client = client();
         for json in [
             r#"{"ttl":1}"#,
             r#"{"ttl_ms":"1s"}"#,
-            r#"{"ttl_ms":0}"#,
             r#"{"ttl_ms":-5}"#,
             "[]",
             "null",

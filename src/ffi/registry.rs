@@ -21,7 +21,7 @@ use super::{options, strings};
 /// After `fork()`, a handle made in the parent is refused in the child
 /// (`MICROREG_ERR_INVALID_ARGUMENT`); make a new one there.
 pub struct microreg_registry {
-    client: Client,
+    pub(crate) client: Client,
     /// The process that made the handle: its runtime threads do not survive fork().
     pid: u32,
 }
@@ -30,7 +30,7 @@ pub struct microreg_registry {
 ///
 /// # Safety
 /// `r` is NULL or a live handle from `microreg_registry_new`.
-unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registry> {
+pub(crate) unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registry> {
     let registry = r
         .as_ref()
         .ok_or_else(|| Error::invalid("registry handle is NULL"))?;
@@ -76,10 +76,16 @@ pub(crate) unsafe fn out_param<'a, T>(out: *mut T, what: &str) -> Result<&'a mut
 
 /// Makes a registry handle.
 ///
-/// `config_json`: NULL, "" or "{}" for the defaults, or an object such as
-/// `{"backend":"memory"|"mdns"|"etcd", "domain":"micro", "interfaces":[...],
-/// "addresses":[...], "timeout_ms":5000, "cache":true, "cache_ttl_ms":...}`;
-/// unknown fields are refused.
+/// `config_json`: NULL, "" or "{}" for the defaults, or one flat object: the
+/// common keys `backend` ("memory"|"mdns"|"etcd"), `domain`, `timeout_ms`,
+/// `cache`, `cache_ttl_ms`, `register_ttl_ms` (0 or null: none), and any key of
+/// the chosen backend, e.g. `{"backend":"mdns","interfaces":["eth1"]}` or
+/// `{"backend":"etcd","addresses":["10.0.0.1:2379"],"username":"u","password":"p",
+/// "tls_ca":"/etc/ca.pem"}`. A key the chosen backend does not take is refused
+/// with a message listing its keys. What the object leaves out comes from
+/// go-micro's environment (`MICRO_REGISTRY`, `MICRO_REGISTRY_ADDRESS`,
+/// `ETCD_USERNAME`, `ETCD_PASSWORD`), then the defaults: backend mdns, domain
+/// "micro", register TTL 90 s.
 ///
 /// On success writes a new handle to `*out`, which the caller owns and releases
 /// with `microreg_registry_free`. On failure returns a negative status (a
@@ -142,7 +148,9 @@ pub unsafe extern "C" fn microreg_registry_free(r: *mut microreg_registry) {
 /// `service_json`: go-micro's Service JSON, e.g. `{"name":"greeter","version":"1.0.0",
 /// "nodes":[{"id":"greeter-1","address":"10.0.0.5:8080","metadata":{}}]}`.
 /// `options_json`: NULL or `{"ttl_ms":30000, "domain":"micro"}` (both optional;
-/// without `ttl_ms` the nodes never expire; without `domain`, the handle's).
+/// without `ttl_ms`, the handle's register TTL, 90 s unless its config says
+/// otherwise; `"ttl_ms":0` or `null`: the nodes never expire; without `domain`,
+/// the handle's).
 ///
 /// Returns 0, or a negative status: invalid input changes nothing already
 /// registered. Any thread, concurrently.

@@ -15,7 +15,7 @@ static const char *const BROKEN_JSON[] = {
     "\xff\xfe{}", "{\"domain\":\"\xc3\x28\"}", "{} trailing",
 };
 static const char *const BAD_OPTIONS[] = {
-    "{\"ttl_ms\":\"30s\"}",  "{\"ttl_ms\":-1}",     "{\"ttl_ms\":0}",    "{\"ttl_ms\":1.5}",
+    "{\"ttl_ms\":\"30s\"}",  "{\"ttl_ms\":-1}",     "{\"ttl_ms\":1.5}",
     "{\"domain\":7}",        "{\"domain\":\"\"}",   "{\"domain\":\"a.b\"}", "{\"unknown\":1}",
     "{\"service\":[\"x\"]}",
 };

@@ -129,7 +129,30 @@ static void callback_watch() {
     EXPECT(has(events[1], R"("action":"delete")"));
 }
 
+// The defaults, through the wrapper: a Registry that names nothing is mdns in
+// domain "micro" with a 90 s register TTL (run in the isolated namespace);
+// MICRO_REGISTRY chooses the backend when the config does not.
+static void defaults_and_environment() {
+    for (const char *name : {"MICRO_REGISTRY", "MICRO_REGISTRY_ADDRESS", "ETCD_USERNAME", "ETCD_PASSWORD"}) {
+        unsetenv(name);
+    }
+    {
+        microreg::Registry registry;
+        const std::string config = registry.config();
+        EXPECT(has(config, R"("backend":"mdns")"));
+        EXPECT(has(config, R"("domain":"micro")"));
+        EXPECT(has(config, R"("register_ttl_ms":90000)"));
+    }
+    setenv("MICRO_REGISTRY", "memory", 1);
+    {
+        microreg::Registry registry;
+        EXPECT(has(registry.config(), R"("backend":"memory")"));
+    }
+    unsetenv("MICRO_REGISTRY");
+}
+
 int main() {
+    defaults_and_environment();
     registry_basics();
     scope_deregisters();
     polled_watch();

@@ -106,7 +106,11 @@ func (r *Registry) Register(s *registry.Service, opts ...registry.RegisterOption
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return translate(reg.Register(toMicroreg(s), microreg.RegisterTTL(o.TTL)))
+	var ttl []microreg.RegisterOption
+	if d, given := registerTTL(&o); given {
+		ttl = append(ttl, microreg.RegisterTTL(d))
+	}
+	return translate(reg.Register(toMicroreg(s), ttl...))
 }
 
 // Deregister removes the nodes of s.

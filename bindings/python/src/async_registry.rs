@@ -34,19 +34,20 @@ fn none(py: Python<'_>, outcome: microreg::Result<()>) -> PyResult<Py<PyAny>> {
 #[pymethods]
 impl PyAsyncRegistry {
     #[new]
-    #[pyo3(signature = (backend = "memory".to_string(), *, domain = None, interfaces = None,
-                        addresses = None, timeout = None, cache = true, cache_ttl = None, **options),
-           text_signature = "(backend='memory', *, domain=None, interfaces=None, addresses=None, timeout=None, cache=True, cache_ttl=None, **options)")]
+    #[pyo3(signature = (backend = None, *, domain = None, interfaces = None, addresses = None,
+                        timeout = None, cache = None, cache_ttl = None, register_ttl = None, **options),
+           text_signature = "(backend=None, *, domain=None, interfaces=None, addresses=None, timeout=None, cache=None, cache_ttl=None, register_ttl=None, **options)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        backend: String,
+        backend: Option<String>,
         domain: Option<String>,
         interfaces: Option<Vec<String>>,
         addresses: Option<Vec<String>>,
         timeout: Option<f64>,
-        cache: bool,
+        cache: Option<bool>,
         cache_ttl: Option<f64>,
+        register_ttl: Option<f64>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let args = RegistryArgs {
@@ -57,6 +58,7 @@ impl PyAsyncRegistry {
             timeout,
             cache,
             cache_ttl,
+            register_ttl,
             options: options_from_py(options)?,
         };
         Ok(PyAsyncRegistry {
@@ -72,6 +74,13 @@ impl PyAsyncRegistry {
     #[getter]
     fn domain(&self) -> PyResult<String> {
         Ok(self.client.get()?.domain().to_string())
+    }
+
+    /// The configuration in use: a dict of the core's flat settings (the
+    /// backend's own included; the etcd password shown as "***").
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.client.config_dict(py)
     }
 
     #[pyo3(signature = (service, *, ttl = None, domain = None))]

@@ -38,10 +38,18 @@ impl ClientRef {
         ttl: Option<f64>,
         domain: Option<String>,
     ) -> PyResult<RegisterOptions> {
-        Ok(RegisterOptions {
-            ttl: ttl.map(|t| config::seconds("ttl", t)).transpose()?,
-            domain: self.domain(domain)?,
-        })
+        let client = self.get()?;
+        let mut options = client.register_options(config::ttl(ttl)?);
+        if let Some(domain) = domain {
+            options.domain = domain;
+        }
+        Ok(options)
+    }
+
+    /// The configuration in use as a dict (secrets masked), through Python's json.
+    pub fn config_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let json = self.get()?.config().to_json_redacted();
+        py.import("json")?.call_method1("loads", (json,))
     }
 
     /// `domain`, or the client's own when None.

@@ -32,5 +32,6 @@ fn _microreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<watch::PyWatch>()?;
     m.add_class::<async_registry::PyAsyncRegistry>()?;
     m.add_class::<async_registry::PyAsyncWatch>()?;
+    m.add_function(wrap_pyfunction!(config::resolve_config, m)?)?;
     Ok(())
 }

@@ -12,6 +12,14 @@ import pytest
 
 import microreg
 
+# Tests run on the memory backend unless they name another: go-micro's
+# MICRO_REGISTRY chooses the backend of a Registry() that names none (the
+# default is mdns, which needs the network namespace). test_config.py clears
+# these to see the defaults. Subprocesses of the tests inherit them.
+os.environ["MICRO_REGISTRY"] = "memory"
+for _name in ("MICRO_REGISTRY_ADDRESS", "ETCD_USERNAME", "ETCD_PASSWORD"):
+    os.environ.pop(_name, None)
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 

@@ -120,7 +120,7 @@ def test_bad_registrations_change_nothing(reg, change, error):
     assert canonical(reg.get_service(good.name)) == canonical(good)
 
 
-@pytest.mark.parametrize("ttl", [0, -1, float("nan"), float("inf")])
+@pytest.mark.parametrize("ttl", [-1, float("nan"), float("inf")])
 def test_bad_ttl(reg, ttl):
     with pytest.raises(microreg.InvalidArgumentError, match="ttl"):
         reg.register(make_service(), ttl=ttl)
@@ -151,8 +151,12 @@ def test_bad_arguments():
 def test_further_options_name_config_fields():
     with microreg.Registry(timeout_ms=1234, cache_ttl_ms=5000) as reg:
         assert reg.backend == "memory"
+        assert (reg.config["timeout_ms"], reg.config["cache_ttl_ms"]) == (1234, 5000)
     with pytest.raises(microreg.InvalidArgumentError, match="unknown field"):
         microreg.Registry(no_such_option=True)
+    # A setting of another backend names the chosen one and what it takes.
+    with pytest.raises(microreg.InvalidArgumentError, match="unknown field `addresses`.*mdns backend"):
+        microreg.Registry(backend="mdns", interfaces=["lo"], addresses=["127.0.0.1:2379"])
     with pytest.raises(microreg.InvalidArgumentError):
         microreg.Registry(timeout_ms="soon")
 

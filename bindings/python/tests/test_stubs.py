@@ -28,7 +28,8 @@ def stub_tree():
 
 STUB = stub_tree()
 STUB_CLASSES = {node.name: node for node in STUB.body if isinstance(node, ast.ClassDef)}
-STUB_NAMES = set(STUB_CLASSES) | {
+STUB_FUNCTIONS = {node.name: node for node in STUB.body if isinstance(node, ast.FunctionDef)}
+STUB_NAMES = set(STUB_CLASSES) | set(STUB_FUNCTIONS) | {
     node.target.id for node in STUB.body if isinstance(node, ast.AnnAssign)
 }
 
@@ -74,7 +75,8 @@ def stub_params(func: ast.FunctionDef):
     if args.kwarg is not None:
         params.append((args.kwarg.arg, "var_keyword", False))
     is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.decorator_list)
-    return params if is_static else params[1:]  # drop self / cls
+    is_method = bool(positional) and positional[0].arg in ("self", "cls")
+    return params[1:] if is_method and not is_static else params  # drop self / cls
 
 
 def runtime_params(obj):
@@ -106,6 +108,12 @@ def test_class_members_and_signatures_match(class_name):
             continue
         target = cls if name == "__new__" else vars(cls)[name]
         assert stub_params(node) == runtime_params(target), f"{class_name}.{name}"
+
+
+@pytest.mark.parametrize("function_name", sorted(STUB_FUNCTIONS))
+def test_module_function_signatures_match(function_name):
+    function = getattr(_microreg, function_name)
+    assert stub_params(STUB_FUNCTIONS[function_name]) == runtime_params(function)
 
 
 def test_mypy_stubtest_agrees():

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 /// The key prefix go-micro's etcd registry uses.
 pub const DEFAULT_PREFIX: &str = "/micro/registry/";
 /// go-micro's default etcd member.
@@ -46,5 +48,30 @@ impl Default for EtcdConfig {
             prefix: DEFAULT_PREFIX.to_string(),
             dial_timeout_ms: 5000,
         }
+    }
+}
+
+impl EtcdConfig {
+    /// Checks what the JSON types alone do not.
+    pub fn validate(&self) -> Result<()> {
+        if self.addresses.is_empty() {
+            return Err(Error::invalid(
+                "etcd addresses: name at least one member (host:port)",
+            ));
+        }
+        if let Some(empty) = self.addresses.iter().find(|a| a.trim().is_empty()) {
+            return Err(Error::invalid(format!(
+                "etcd addresses: {empty:?} is not host:port"
+            )));
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err(Error::invalid(
+                "etcd tls_cert and tls_key go together: give both or neither",
+            ));
+        }
+        if self.dial_timeout_ms == 0 {
+            return Err(Error::invalid("etcd dial_timeout_ms must be above zero"));
+        }
+        Ok(())
     }
 }

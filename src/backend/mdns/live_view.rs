@@ -18,10 +18,11 @@ use tokio::time::Instant;
 
 use super::counters::Counters;
 use super::questions::requery_points;
-use crate::backend::memory::with_domain_metadata;
+use crate::domain::{in_view, seen_from};
+use crate::fanout::WatchFanout;
 use crate::model::Service;
-use crate::registry::{merge_by_version, Action, Event, WatchOptions, WILDCARD_DOMAIN};
-use crate::watch::{self, WatchSender, Watcher};
+use crate::registry::{merge_by_version, Action, WatchOptions};
+use crate::watch::Watcher;
 
 /// Which dialect reported a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,16 +81,11 @@ impl Lease {
     }
 }
 
-struct Subscription {
-    options: WatchOptions,
-    sender: WatchSender,
-}
-
 #[derive(Default)]
 struct ViewState {
     /// Boxed: the map keeps spare slots, which then cost a pointer each.
     nodes: HashMap<NodeKey, Box<ViewNode>>,
-    watchers: Vec<Subscription>,
+    watchers: WatchFanout,
     /// No lease runs out or falls due for a re-query before this (a lower
     /// bound, lowered by every new lease), so expiry skips the table until then.
     next_check: Option<Instant>,
@@ -231,7 +227,7 @@ impl LiveView {
         self.lock()
             .nodes
             .keys()
-            .filter(|k| service.is_none_or(|s| k.service == s) && matches_domain(domain, &k.domain))
+            .filter(|k| service.is_none_or(|s| k.service == s) && in_view(domain, &k.domain))
             .count()
     }
 
@@ -325,8 +321,8 @@ impl LiveView {
         let services = state
             .nodes
             .iter()
-            .filter(|(k, _)| k.service == name && matches_domain(domain, &k.domain))
-            .map(|(k, n)| view_of(domain, &k.domain, n.service.clone()));
+            .filter(|(k, _)| k.service == name && in_view(domain, &k.domain))
+            .map(|(k, n)| seen_from(domain, &k.domain, n.service.clone()));
         merge_by_version(services)
     }
 
@@ -335,8 +331,8 @@ impl LiveView {
         let state = self.lock();
         let mut by_name: BTreeMap<&str, Vec<Service>> = BTreeMap::new();
         for (key, node) in &state.nodes {
-            if matches_domain(domain, &key.domain) {
-                by_name.entry(&key.service).or_default().push(view_of(
+            if in_view(domain, &key.domain) {
+                by_name.entry(&key.service).or_default().push(seen_from(
                     domain,
                     &key.domain,
                     node.service.clone(),
@@ -360,14 +356,7 @@ impl LiveView {
     }
 
     pub fn subscribe(&self, options: &WatchOptions) -> Watcher {
-        let (sender, watcher) = watch::channel();
-        let mut state = self.lock();
-        state.watchers.retain(|w| !w.sender.is_closed());
-        state.watchers.push(Subscription {
-            options: options.clone(),
-            sender,
-        });
-        watcher
+        self.lock().watchers.subscribe(options)
     }
 }
 
@@ -384,26 +373,7 @@ impl Lease {
 
 impl ViewState {
     fn publish(&mut self, action: Action, domain: &str, service: Service) {
-        self.watchers.retain(|w| !w.sender.is_closed());
-        for watcher in &self.watchers {
-            let options = &watcher.options;
-            if options.matches(&service.name) && matches_domain(&options.domain, domain) {
-                let service = view_of(&options.domain, domain, service.clone());
-                watcher.sender.send(Event::now(action, service));
-            }
-        }
-    }
-}
-
-fn matches_domain(view: &str, domain: &str) -> bool {
-    view == WILDCARD_DOMAIN || view == domain
-}
-
-fn view_of(view: &str, domain: &str, service: Service) -> Service {
-    if view == WILDCARD_DOMAIN {
-        with_domain_metadata(service, domain)
-    } else {
-        service
+        self.watchers.publish(action, domain, &service);
     }
 }
 

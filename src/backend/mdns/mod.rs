@@ -7,26 +7,37 @@
 //! decoding ([`wire`]), our nodes and their answers ([`published`]), the merged
 //! view of the LAN ([`live_view`]), the dialect on the wire ([`gomicro_dialect`]),
 //! sockets ([`transport`]), interface choice ([`interfaces`]), counters
-//! ([`counters`]), every question we send and when ([`questions`]), how long a
-//! lookup waits for the LAN ([`lookup`]), the domains seen for `*`
-//! ([`domains`]), and the [`MdnsRegistry`] that ties them together ([`registry`]).
+//! ([`counters`]), every question we send and when (`questions`), how long a
+//! lookup waits for the LAN (`lookup`), the domains seen for `*` (`domains`),
+//! and the `MdnsRegistry` that ties them together (`registry`).
+//! All but the settings ([`config`]) are behind the `mdns` cargo feature.
 
-pub mod counters;
-pub mod dnssd;
-pub mod domains;
-pub mod gomicro_dialect;
-pub mod gomicro_names;
-pub mod gomicro_parse;
-pub mod gomicro_records;
-pub mod gomicro_txt;
-pub mod interfaces;
-pub mod live_view;
-pub mod lookup;
-pub mod published;
-pub mod questions;
-pub mod registry;
-pub mod transport;
-pub mod wire;
+pub mod config;
+pub use config::MdnsConfig;
 
-pub use counters::CounterSnapshot;
-pub use registry::{MdnsOptions, MdnsRegistry};
+/// Marks each item as part of the `mdns` feature.
+macro_rules! mdns_feature {
+    ($($item:item)*) => { $( #[cfg(feature = "mdns")] $item )* };
+}
+
+mdns_feature! {
+    pub mod counters;
+    pub mod dnssd;
+    pub mod domains;
+    pub mod gomicro_dialect;
+    pub mod gomicro_names;
+    pub mod gomicro_parse;
+    pub mod gomicro_records;
+    pub mod gomicro_txt;
+    pub mod interfaces;
+    pub mod live_view;
+    pub mod lookup;
+    pub mod published;
+    pub mod questions;
+    pub mod registry;
+    pub mod transport;
+    pub mod wire;
+
+    pub use counters::CounterSnapshot;
+    pub use registry::{MdnsOptions, MdnsRegistry};
+}

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use super::config::MdnsConfig;
 use super::counters::{CounterSnapshot, Counters};
 use super::dnssd::DnsSd;
 use super::domains::KnownDomains;
@@ -18,12 +19,12 @@ use super::lookup::{self, Asker, Latency, Target};
 use super::published::check_publishable;
 use super::questions::Purpose;
 use super::transport::Transport;
-use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::{validate_service_name, Service};
+use crate::model::Service;
 use crate::registry::{
     validate_domain, RegisterOptions, Registry, WatchOptions, DEFAULT_DOMAIN, WILDCARD_DOMAIN,
 };
+use crate::validate;
 use crate::watch::Watcher;
 
 /// The longest a lookup waits for the LAN when the configuration names no
@@ -63,15 +64,17 @@ impl Default for MdnsOptions {
 }
 
 impl MdnsOptions {
-    /// The mDNS settings of a client configuration.
-    pub fn from_config(config: &Config) -> Self {
+    /// The options of a registry whose default domain is `domain` and whose
+    /// operations are bounded by `timeout` (a lookup waits for the LAN at most
+    /// this long).
+    pub fn new(domain: &str, config: &MdnsConfig, timeout: Duration) -> Self {
         MdnsOptions {
-            domain: config.domain.clone(),
+            domain: domain.to_string(),
             interfaces: config.interfaces.clone(),
-            gomicro: config.mdns_gomicro,
-            dnssd: config.mdns_dnssd,
+            gomicro: config.gomicro,
+            dnssd: config.dnssd,
             max_nodes: DEFAULT_MAX_NODES,
-            lookup_limit: config.timeout(),
+            lookup_limit: timeout,
         }
     }
 }
@@ -104,7 +107,7 @@ impl MdnsRegistry {
         validate_domain(&options.domain, false)?;
         if !options.gomicro && !options.dnssd {
             return Err(Error::invalid(
-                "the mDNS backend needs at least one dialect (mdns_gomicro or mdns_dnssd)",
+                "the mdns backend needs at least one dialect: gomicro or dnssd",
             ));
         }
         let chosen = interfaces::select(&options.interfaces)?;
@@ -318,8 +321,7 @@ impl Asker for Rounds {
 #[async_trait]
 impl Registry for MdnsRegistry {
     async fn register(&self, service: &Service, options: &RegisterOptions) -> Result<()> {
-        service.validate_for_register()?;
-        validate_domain(&options.domain, false)?;
+        validate::register(service, options)?;
         // Before either dialect publishes anything: both carry a node id as
         // one DNS label.
         check_publishable(&options.domain, service)?;
@@ -338,8 +340,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn deregister(&self, service: &Service, domain: &str) -> Result<()> {
-        service.validate_for_deregister()?;
-        validate_domain(domain, false)?;
+        validate::deregister(service, domain)?;
         if let Some(dialect) = &self.gomicro {
             dialect.unpublish(domain, service).await;
         }
@@ -350,8 +351,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn get_service(&self, name: &str, domain: &str) -> Result<Vec<Service>> {
-        validate_service_name(name)?;
-        validate_domain(domain, true)?;
+        validate::get_service(name, domain)?;
         self.browse(domain);
         self.settle(Target::Service {
             name: name.to_string(),
@@ -367,7 +367,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn list_services(&self, domain: &str) -> Result<Vec<Service>> {
-        validate_domain(domain, true)?;
+        validate::list_services(domain)?;
         self.browse(domain);
         self.settle(Target::Listing {
             domain: domain.to_string(),
@@ -377,10 +377,7 @@ impl Registry for MdnsRegistry {
     }
 
     async fn watch(&self, options: &WatchOptions) -> Result<Watcher> {
-        validate_domain(&options.domain, true)?;
-        if let Some(name) = &options.service {
-            validate_service_name(name)?;
-        }
+        validate::watch(options)?;
         self.browse(&options.domain);
         let watcher = self.view.subscribe(options);
         if options.domain == WILDCARD_DOMAIN && self.gomicro.is_some() {

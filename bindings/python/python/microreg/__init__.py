@@ -2,9 +2,9 @@
 domains, TTLs, watches) over memory, mDNS or etcd, from a Rust core.
 
     import microreg
-    with microreg.Registry(backend="memory") as reg:
+    with microreg.Registry() as reg:   # $MICRO_REGISTRY, else mdns (the LAN)
         reg.register(microreg.Service(name="greeter", version="1.0.0",
-                     nodes=[microreg.Node(id="greeter-1", address="10.0.0.5:8080")]), ttl=30)
+                     nodes=[microreg.Node(id="greeter-1", address="10.0.0.5:8080")]))  # TTL 90 s
         print(reg.get_service("greeter"))
 
 After os.fork(): objects made before the fork belong to the parent; using one in
@@ -35,6 +35,7 @@ from ._microreg import (
     Value,
     Watch,
     __version__,
+    resolve_config,
 )
 
 __all__ = [
@@ -58,4 +59,5 @@ __all__ = [
     "Watch",
     "WatcherStoppedError",
     "__version__",
+    "resolve_config",
 ]

@@ -19,11 +19,18 @@ __all__ = [
     "WILDCARD_DOMAIN",
     "Watch",
     "__version__",
+    "resolve_config",
 ]
 
 __version__: str
 DEFAULT_DOMAIN: str
 WILDCARD_DOMAIN: str
+
+def resolve_config(backend: Optional[str] = None, **options: Any) -> dict[str, Any]:
+    """What Registry(backend, **options) would use, without opening anything:
+    the keywords, then MICRO_REGISTRY / MICRO_REGISTRY_ADDRESS / ETCD_USERNAME /
+    ETCD_PASSWORD, then the defaults (mdns, domain "micro", register TTL 90 s).
+    One flat dict of the core's keys; the etcd password shown as "***"."""
 
 @final
 class Value:
@@ -137,22 +144,32 @@ class Watch:
 
 @final
 class Registry:
+    """backend: "mdns" | "etcd" | "memory"; None: $MICRO_REGISTRY, else "mdns".
+    timeout, cache_ttl, register_ttl in seconds (register_ttl: the TTL of a
+    register() without ttl; 90 by default, 0 for none). Every other keyword is
+    a setting of the core by its own name, common ("timeout_ms") or of the
+    chosen backend ("interfaces", "gomicro", "dnssd"; "addresses", "username",
+    "password", "tls_ca", "tls_cert", "tls_key", "prefix", "dial_timeout_ms"):
+    a new backend setting needs no new keyword here."""
     def __new__(
         cls,
-        backend: str = "memory",
+        backend: Optional[str] = None,
         *,
         domain: Optional[str] = None,
         interfaces: Optional[list[str]] = None,
         addresses: Optional[list[str]] = None,
         timeout: Optional[float] = None,
-        cache: bool = True,
+        cache: Optional[bool] = None,
         cache_ttl: Optional[float] = None,
+        register_ttl: Optional[float] = None,
         **options: Any,
     ) -> Registry: ...
     @property
     def backend(self) -> str: ...
     @property
     def domain(self) -> str: ...
+    @property
+    def config(self) -> dict[str, Any]: ...
     def register(
         self, service: Service, *, ttl: Optional[float] = None, domain: Optional[str] = None
     ) -> None: ...
@@ -189,22 +206,26 @@ class AsyncWatch:
 
 @final
 class AsyncRegistry:
+    """The arguments of Registry; every method returns an awaitable."""
     def __new__(
         cls,
-        backend: str = "memory",
+        backend: Optional[str] = None,
         *,
         domain: Optional[str] = None,
         interfaces: Optional[list[str]] = None,
         addresses: Optional[list[str]] = None,
         timeout: Optional[float] = None,
-        cache: bool = True,
+        cache: Optional[bool] = None,
         cache_ttl: Optional[float] = None,
+        register_ttl: Optional[float] = None,
         **options: Any,
     ) -> AsyncRegistry: ...
     @property
     def backend(self) -> str: ...
     @property
     def domain(self) -> str: ...
+    @property
+    def config(self) -> dict[str, Any]: ...
     def register(
         self, service: Service, *, ttl: Optional[float] = None, domain: Optional[str] = None
     ) -> Awaitable[None]: ...
