@@ -72,6 +72,10 @@ enum Command {
         count: usize,
         #[arg(long, default_value_t = 10_000)]
         timeout_ms: u64,
+        /// Instead of `count` events: print events until this many distinct
+        /// nodes have been created or updated, then `seen N`.
+        #[arg(long)]
+        until_nodes: Option<usize>,
     },
     /// A long-lived observer driven by stdin: `get NAME` prints
     /// `{"ok":bool,"nodes":N}`, `stats` prints the process's RSS and threads,
@@ -155,12 +159,12 @@ async fn run(cli: Cli) -> microreg::Result<()> {
         gomicro: cli.dialect != "dnssd",
         dnssd: cli.dialect != "gomicro",
     };
-    let mut options = MdnsOptions::new(&cli.domain, &mdns);
     let config = Config {
         domain: cli.domain.clone(),
         cache: false,
-        ..Config::with_backend(BackendConfig::Mdns(mdns))
+        ..Config::with_backend(BackendConfig::Mdns(mdns.clone()))
     };
+    let mut options = MdnsOptions::new(&cli.domain, &mdns, config.timeout());
     if let Some(max_nodes) = cli.max_nodes {
         options.limits.max_nodes = max_nodes;
     }
@@ -226,17 +230,29 @@ async fn run(cli: Cli) -> microreg::Result<()> {
             service,
             count,
             timeout_ms,
+            until_nodes,
         } => {
             let watcher = client.watch(&client.watch_options(service)).await?;
             println!("watching");
             let deadline = Instant::now() + Duration::from_millis(timeout_ms);
-            for _ in 0..count {
+            let mut nodes = std::collections::HashSet::new();
+            let mut events = 0;
+            while until_nodes.map_or(events < count, |n| nodes.len() < n) {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match watcher.next_timeout(left).await {
-                    Ok(event) => println!("{}", event.to_json()),
+                    Ok(event) => {
+                        println!("{}", event.to_json());
+                        events += 1;
+                        if event.action != microreg::Action::Delete {
+                            nodes.extend(event.service.nodes.iter().map(|n| n.id.clone()));
+                        }
+                    }
                     Err(Error::Timeout) => break,
                     Err(error) => return Err(error),
                 }
+            }
+            if until_nodes.is_some() {
+                println!("seen {}", nodes.len());
             }
             Ok(())
         }

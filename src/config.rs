@@ -166,8 +166,12 @@ impl BackendConfig {
         // mdns and memory have no address: MICRO_REGISTRY_ADDRESS is for etcd
         // (go-micro's mdns registry ignores registry.Addrs too).
         if let BackendConfig::Etcd(etcd) = self {
-            if !given_non_empty(given, "addresses") && !env.registry_address.is_empty() {
-                etcd.addresses = env.registry_address.clone();
+            if !given_non_empty(given, "addresses") {
+                etcd.addresses = if env.registry_address.is_empty() {
+                    EtcdConfig::default().addresses
+                } else {
+                    env.registry_address.clone()
+                };
             }
             if !given.contains_key("username") && etcd.username.is_none() {
                 etcd.username = env.etcd_username.clone();
@@ -655,9 +659,11 @@ mod tests {
         assert_eq!(etcd_config.addresses, ["127.0.0.1:1"]);
         assert_eq!(etcd_config.username.as_deref(), Some("me"));
         assert_eq!(etcd_config.password.as_deref(), Some("pw"));
-        // An empty list is no choice.
+        // An empty list is no choice: the environment's, else the default.
         let config = Config::from_json_with(Some(r#"{"addresses":[]}"#), &env).unwrap();
         assert_eq!(etcd(&config).addresses.len(), 2);
+        let config = parse(r#"{"backend":"etcd","addresses":[]}"#).unwrap();
+        assert_eq!(etcd(&config).addresses, EtcdConfig::default().addresses);
 
         // The program's backend wins over MICRO_REGISTRY; mdns ignores the address.
         let config = Config::from_json_with(Some(r#"{"backend":"mdns"}"#), &env).unwrap();

@@ -11,7 +11,10 @@ use crate::watch::Watcher;
 
 pub use crate::domain::{validate_domain, DEFAULT_DOMAIN, DOMAIN_METADATA_KEY, WILDCARD_DOMAIN};
 
-/// How to register: for how long, and in which domain.
+/// How to register: for how long, and in which domain, as a backend receives
+/// it (`ttl: None` is no TTL). Applications get theirs from
+/// [`crate::Client::register_options`], which applies the client's default
+/// register TTL (90 s unless configured) when the caller names none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegisterOptions {
     /// A node not registered again within this time disappears; `None` keeps it

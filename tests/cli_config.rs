@@ -75,6 +75,10 @@ fn go_micros_environment_chooses_what_the_flags_do_not() {
         self::config(&["--backend", "memory"], &env)["backend"],
         "memory"
     );
+    assert_eq!(
+        self::config(&["--registry", "memory"], &env)["backend"],
+        "memory"
+    );
     let out = run(&["list"], &[("MICRO_REGISTRY", "consul")]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("MICRO_REGISTRY"));

@@ -12,6 +12,13 @@
 // target/release/libmicroreg.a at the root of the repository; the header comes
 // from include/microreg.h.
 //
+// Configuration: New(opts...) hands the library one flat JSON object of
+// settings (Backend, Domain, Addrs, ... or any by name with Setting/Settings);
+// what the options leave out comes from go-micro's environment
+// (MICRO_REGISTRY, MICRO_REGISTRY_ADDRESS, ETCD_USERNAME, ETCD_PASSWORD), then
+// the library's defaults: backend mdns, domain "micro", register TTL 90 s
+// (go-micro's server default). ResolveConfig and Registry.Config show the result.
+//
 // Threading: a *Registry is safe for concurrent use by many goroutines. No Go
 // code is ever called from a thread of the library: a Watcher is fed by a
 // goroutine that polls the library with a short timeout.

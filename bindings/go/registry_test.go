@@ -283,12 +283,18 @@ func TestStringAndVersion(t *testing.T) {
 }
 
 // The library refuses unknown configuration fields, so a registry made with
-// every option proves that each one is spelt as the library expects.
+// every common option, and each backend's typed options resolved for it, prove
+// that each one is spelt as the library expects.
 func TestEveryOptionIsUnderstood(t *testing.T) {
+	if _, err := microreg.ResolveConfig(microreg.Backend("mdns"), microreg.Interfaces("lo")); err != nil {
+		t.Fatalf("mdns options: %v", err)
+	}
+	if _, err := microreg.ResolveConfig(microreg.Backend("etcd"), microreg.Addrs("127.0.0.1:2379")); err != nil {
+		t.Fatalf("etcd options: %v", err)
+	}
 	r := newRegistry(t,
-		microreg.Backend("memory"), microreg.Domain("options"), microreg.Interfaces("lo"),
-		microreg.Addrs("127.0.0.1:2379"), microreg.Timeout(500*time.Microsecond),
-		microreg.Cache(false), microreg.CacheTTL(10*time.Second))
+		microreg.Backend("memory"), microreg.Domain("options"), microreg.Timeout(500*time.Microsecond),
+		microreg.Cache(false), microreg.CacheTTL(10*time.Second), microreg.DefaultRegisterTTL(time.Minute))
 	name := uniqueName(t)
 	s := service(name, "1", name+"-1")
 	if err := r.Register(s, microreg.RegisterTTL(time.Minute), microreg.RegisterDomain("options")); err != nil {

@@ -19,11 +19,9 @@ pub fn open(config: &Config) -> Result<Arc<dyn Registry>> {
     match &config.backend {
         BackendConfig::Memory => Ok(Arc::new(MemoryRegistry::shared())),
         #[cfg(feature = "mdns")]
-        BackendConfig::Mdns(mdns) => Ok(Arc::new(mdns::MdnsRegistry::new(mdns::MdnsOptions {
-            // A lookup waits for the LAN at most the operation time limit.
-            lookup_limit: config.timeout(),
-            ..mdns::MdnsOptions::new(&config.domain, mdns)
-        })?)),
+        BackendConfig::Mdns(mdns) => Ok(Arc::new(mdns::MdnsRegistry::new(
+            mdns::MdnsOptions::new(&config.domain, mdns, config.timeout()),
+        )?)),
         #[cfg(feature = "etcd")]
         BackendConfig::Etcd(_) => Err(Error::unavailable("the etcd backend is not written yet")),
         #[allow(unreachable_patterns)] // every backend is built in by default

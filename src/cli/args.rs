@@ -23,8 +23,8 @@ pub struct Cli {
 #[derive(Args, Debug)]
 pub struct GlobalArgs {
     /// Where registrations live: mdns (the LAN), etcd, or memory (this process).
-    /// Without it: $MICRO_REGISTRY, else mdns.
-    #[arg(long, global = true, value_parser = parse_backend)]
+    /// Without it: $MICRO_REGISTRY, else mdns. Also spelt --registry (go-micro's flag).
+    #[arg(long, alias = "registry", global = true, value_parser = parse_backend)]
     pub backend: Option<BackendKind>,
     /// Registry domain; "*" means every domain (for list, get, watch, browse).
     #[arg(long, global = true, default_value = microreg::DEFAULT_DOMAIN)]

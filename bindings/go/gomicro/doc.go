@@ -5,6 +5,11 @@
 //	reg := gomicro.NewRegistry(gomicro.With(microreg.Backend("mdns")))
 //	service := micro.NewService(micro.Name("greeter"), micro.Registry(reg))
 //
+// registry.Addrs, Timeout and Secure (with a tls_ca Setting) map to the
+// library's settings; any other goes through With(microreg.Setting(...)). With
+// no options, the library follows go-micro's environment (MICRO_REGISTRY & co.)
+// and its defaults (mdns, domain "micro", register TTL 90 s).
+//
 // It is a module of its own so that go-micro's dependencies stay out of the
 // microreg package.
 package gomicro

@@ -67,7 +67,7 @@ def bench_microreg(backend):
 
 def bench_microreg_async():
     async def main():
-        async with microreg.AsyncRegistry(domain="bencha") as reg:
+        async with microreg.AsyncRegistry(backend="memory", domain="bencha") as reg:
             await reg.register(service())
             await reg.get_service("bench")
             calls = 2_000

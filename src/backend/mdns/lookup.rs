@@ -21,6 +21,10 @@ use super::live_view::LiveView;
 
 /// Rounds in a row without anything new that end a lookup that found something.
 pub const EMPTY_ROUNDS: u32 = 3;
+/// The same once the LAN has shown loss: a round brought something new after
+/// a round that brought nothing (on a LAN that loses nothing, answers stop
+/// once and do not resume).
+pub const EMPTY_ROUNDS_LOSSY: u32 = 5;
 /// Rounds that end a lookup that found nothing at all.
 pub const NOT_FOUND_ROUNDS: u32 = 3;
 /// The shortest round.
@@ -118,6 +122,7 @@ pub async fn settle(
     let progress = || view.count(target.service(), target.domain()) as u64 + view.hints();
     let mut seen = progress();
     let mut empty_rounds = 0;
+    let mut lossy = false;
     let mut round = 0;
     loop {
         round += 1;
@@ -178,9 +183,16 @@ pub async fn settle(
             latency_ms = latency.get().as_millis() as u64,
             "lookup round"
         );
-        empty_rounds = if first.is_some() { 0 } else { empty_rounds + 1 };
+        if first.is_some() {
+            lossy |= empty_rounds > 0;
+            empty_rounds = 0;
+        } else {
+            empty_rounds += 1;
+        }
         let needed = if seen == 0 {
             NOT_FOUND_ROUNDS
+        } else if lossy {
+            EMPTY_ROUNDS_LOSSY
         } else {
             EMPTY_ROUNDS
         };
@@ -281,8 +293,17 @@ mod tests {
         let (view, settled, asked) =
             run(vec![vec![(1, "a"), (2, "b")], vec![], vec![(1, "c")]]).await;
         assert_eq!(view.count(Some("greeter"), "micro"), 3);
-        assert!(asked >= 3 + EMPTY_ROUNDS as usize, "{asked}");
+        // Answers resumed after an empty round: the LAN loses, so more empty
+        // rounds are needed before giving up.
+        assert_eq!(asked, 3 + EMPTY_ROUNDS_LOSSY as usize, "{asked}");
         assert!(!settled.timed_out);
+    }
+
+    #[tokio::test]
+    async fn a_lan_that_answers_everything_at_once_is_asked_few_rounds() {
+        let (view, _, asked) = run(vec![vec![(1, "a"), (2, "b")]]).await;
+        assert_eq!(view.count(Some("greeter"), "micro"), 2);
+        assert_eq!(asked, 1 + EMPTY_ROUNDS as usize);
     }
 
     #[tokio::test]

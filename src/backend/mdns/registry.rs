@@ -64,15 +64,17 @@ impl Default for MdnsOptions {
 }
 
 impl MdnsOptions {
-    /// The options of a registry whose default domain is `domain`.
-    pub fn new(domain: &str, config: &MdnsConfig) -> Self {
+    /// The options of a registry whose default domain is `domain` and whose
+    /// operations are bounded by `timeout` (a lookup waits for the LAN at most
+    /// this long).
+    pub fn new(domain: &str, config: &MdnsConfig, timeout: Duration) -> Self {
         MdnsOptions {
             domain: domain.to_string(),
             interfaces: config.interfaces.clone(),
             gomicro: config.gomicro,
             dnssd: config.dnssd,
             limits: ViewLimits::default(),
-            lookup_limit: DEFAULT_LOOKUP_LIMIT,
+            lookup_limit: timeout,
         }
     }
 }
