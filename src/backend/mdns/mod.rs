@@ -11,7 +11,7 @@
 //! the wire ([`gomicro_dialect`]),
 //! sockets ([`transport`]), interface choice ([`interfaces`]), counters
 //! ([`counters`]), the byte rate each asker may be answered at
-//! (`answer_limiter`), and the `MdnsRegistry` that ties them together
+//! (`answer_limiter`), signed announcements (`signing`), and the `MdnsRegistry` that ties them together
 //! (`registry`). All but the settings ([`config`]) are behind the `mdns`
 //! cargo feature.
 
@@ -39,6 +39,7 @@ mdns_feature! {
     pub mod question_limiter;
     pub mod received_bounds;
     pub mod registry;
+    pub mod signing;
     pub mod transport;
     pub mod wire;
 

@@ -16,6 +16,7 @@ use super::interfaces::{self, NetInterface};
 use super::live_view::LiveView;
 use super::question_limiter::Purpose;
 use super::received_bounds::ViewLimits;
+use super::signing::{load_keys, Keys, SignPolicy, Signer};
 use super::transport::Transport;
 use crate::error::{Error, Result};
 use crate::model::Service;
@@ -46,6 +47,12 @@ pub struct MdnsOptions {
     pub dnssd: bool,
     /// Bounds on what the LAN can make us hold.
     pub limits: ViewLimits,
+    /// Registry keys (see [`MdnsConfig::keys`]); empty: `keys_file`, then
+    /// `MICROREG_KEYS`.
+    pub keys: Keys,
+    pub keys_file: Option<std::path::PathBuf>,
+    /// With keys: ignore unsigned records instead of marking them.
+    pub require_signed: bool,
 }
 
 impl Default for MdnsOptions {
@@ -56,6 +63,9 @@ impl Default for MdnsOptions {
             gomicro: true,
             dnssd: true,
             limits: ViewLimits::default(),
+            keys: Keys::default(),
+            keys_file: None,
+            require_signed: false,
         }
     }
 }
@@ -69,6 +79,9 @@ impl MdnsOptions {
             gomicro: config.gomicro,
             dnssd: config.dnssd,
             limits: ViewLimits::default(),
+            keys: Keys(config.keys.clone()),
+            keys_file: config.keys_file.clone(),
+            require_signed: config.require_signed,
         }
     }
 }
@@ -102,7 +115,19 @@ impl MdnsRegistry {
         }
         let chosen = interfaces::select(&options.interfaces)?;
         let counters = Arc::new(Counters::default());
-        let view = Arc::new(LiveView::new(options.limits, counters.clone()));
+        let keys = load_keys(&options.keys.0, options.keys_file.as_deref())?;
+        let signer = Signer::new(&keys)?.map(Arc::new);
+        let policy = match (&signer, options.require_signed) {
+            (None, false) => SignPolicy::NoKeys,
+            (None, true) => {
+                return Err(Error::invalid(
+                    "mdns require_signed needs keys (keys, keys_file or MICROREG_KEYS)",
+                ))
+            }
+            (Some(_), false) => SignPolicy::MarkUnsigned,
+            (Some(_), true) => SignPolicy::RequireSigned,
+        };
+        let view = Arc::new(LiveView::new(options.limits, counters.clone()).with_sign_policy(policy));
         let runtime = crate::runtime::handle();
         let _inside = runtime.enter();
         let mut tasks = Vec::new();
@@ -111,7 +136,7 @@ impl MdnsRegistry {
                 Error::unavailable(format!("cannot open the mDNS sockets on port 5353: {e}"))
             })?;
             let (dialect, dialect_tasks) =
-                GoMicroDialect::start(transport, view.clone(), counters.clone());
+                GoMicroDialect::start(transport, view.clone(), counters.clone(), signer);
             tasks.extend(dialect_tasks);
             Some(dialect)
         } else {
