@@ -57,6 +57,10 @@ struct Cli {
     /// IPv4 address of the interface to multicast on.
     #[arg(long)]
     interface: Option<Ipv4Addr>,
+    /// Write one datagram of each kind (and a query) into this directory and
+    /// exit, sending nothing: seeds for the packet fuzz target.
+    #[arg(long)]
+    dump: Option<std::path::PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -111,6 +115,27 @@ fn main() {
             return replay(id, *delay_ms, cli.interface.expect("--interface"))
         }
         None => {}
+    }
+    if let Some(dir) = &cli.dump {
+        let mut rng = Rng(1);
+        for kind in [
+            "malformed",
+            "gomicro",
+            "dnssd",
+            "dnssd-burst",
+            "bombs",
+            "pointers",
+        ] {
+            let bytes = make(kind, &mut rng, "micro", cli.ttl);
+            std::fs::write(dir.join(format!("{kind}.bin")), bytes).expect("write a seed");
+        }
+        let mut query = Message::new(0, MessageType::Query, OpCode::Query);
+        query.queries = vec![hickory_proto::op::Query::query(
+            gomicro_names::service_name("greeter", "micro").unwrap(),
+            hickory_proto::rr::RecordType::PTR,
+        )];
+        std::fs::write(dir.join("query.bin"), query.to_vec().unwrap()).expect("write a seed");
+        return;
     }
     let seconds = cli.seconds.min(MAX_SECONDS);
     let total = (cli.rate * seconds).min(MAX_DATAGRAMS);
