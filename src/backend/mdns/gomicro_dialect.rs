@@ -26,6 +26,7 @@ use super::live_view::{LiveView, NodeKey, Source};
 use super::lookup::{self, Asker, Latency, Target};
 use super::published::{check_publishable, Change, Published, PublishedNode};
 use super::questions::{Purpose, Question, Questions};
+use super::signing::{Refusal, Signed, Signer};
 use super::transport::{Role, Transport, MAX_DATAGRAM};
 use super::wire;
 use crate::error::Result;
@@ -85,6 +86,8 @@ pub struct GoMicroDialect {
     pending: Mutex<HashMap<SocketAddr, (Message, Instant)>>,
     /// Bounds the answer bytes each destination gets.
     answers: AnswerLimiter,
+    /// With registry keys: signs what we send, verifies what we receive.
+    signer: Option<Arc<Signer>>,
 }
 
 impl GoMicroDialect {
@@ -95,6 +98,7 @@ impl GoMicroDialect {
         counters: Arc<Counters>,
         domains: Arc<KnownDomains>,
         latency: Arc<Latency>,
+        signer: Option<Arc<Signer>>,
     ) -> (Arc<Self>, Vec<AbortHandle>) {
         let local_ips = transport
             .interfaces
@@ -115,6 +119,7 @@ impl GoMicroDialect {
             catching_up: Mutex::new(HashSet::new()),
             latency,
             answers: AnswerLimiter::default(),
+            signer,
             view,
             counters,
             transport,
@@ -153,13 +158,14 @@ impl GoMicroDialect {
                 ttl,
                 &self.host,
                 &self.local_ips,
+                self.signer.as_ref(),
             )?);
         }
         // Every node was prepared (and so checked) before any is published; each
         // is then announced as it goes in, so 1000 nodes never sit in memory
         // twice as records waiting to be sent.
         for node in prepared {
-            let records = node.records.answer_records(node.ttl);
+            let records = node.answer_records(node.ttl);
             let record_ttl = Duration::from_secs(u64::from(node.ttl));
             let single = node.service.clone();
             let change = self.published().upsert(node);
@@ -301,7 +307,7 @@ impl GoMicroDialect {
     pub fn goodbye_all_now(&self) {
         let nodes = self.published().take_all();
         for node in nodes {
-            if let Ok(bytes) = gomicro_records::announcement(node.records.answer_records(0)) {
+            if let Ok(bytes) = gomicro_records::announcement(node.answer_records(0)) {
                 self.transport.try_multicast_from_mdns(&bytes);
                 Counters::add(&self.counters.goodbyes, 1);
             }
@@ -330,7 +336,7 @@ impl GoMicroDialect {
     }
 
     async fn goodbye(&self, node: &PublishedNode) {
-        if let Ok(bytes) = gomicro_records::announcement(node.records.answer_records(0)) {
+        if let Ok(bytes) = gomicro_records::announcement(node.answer_records(0)) {
             self.transport.multicast_from_mdns(&bytes).await;
             Counters::add(&self.counters.goodbyes, 1);
         }
@@ -482,11 +488,38 @@ impl GoMicroDialect {
                     domain,
                     service,
                     ttl,
+                    signature,
                 } => {
                     Counters::add(&self.counters.nodes_seen, 1);
+                    let signed = match &self.signer {
+                        None => false,
+                        Some(signer) => {
+                            let content = Signed {
+                                domain: &domain,
+                                service: &service,
+                                alive: ttl > 0,
+                            };
+                            match signer.verify(&content, signature.as_deref()) {
+                                Ok(()) => true,
+                                Err(Refusal::Unsigned) => false,
+                                Err(Refusal::Duplicate) => continue,
+                                Err(refusal) => {
+                                    tracing::debug!(?refusal, node = ?service.nodes.first().map(|n| &n.id), "signed record refused");
+                                    Counters::add(&self.counters.signatures_rejected, 1);
+                                    continue;
+                                }
+                            }
+                        }
+                    };
                     let ttl = Duration::from_secs(u64::from(ttl));
                     let name = service.name.clone();
-                    let action = self.view.observe(&domain, service, Source::GoMicro, ttl);
+                    let action = self.view.observe_received(
+                        &domain,
+                        service,
+                        Source::GoMicro,
+                        ttl,
+                        signed,
+                    );
                     // New nodes announced unasked come in bursts (a process
                     // registering many); some of a burst may have been lost.
                     if action == Some(Action::Create) && role == Role::Mdns {

@@ -23,6 +23,8 @@ pub enum Sighting {
         domain: String,
         service: Service,
         ttl: u32,
+        /// microreg's signature of the record, if it carries one.
+        signature: Option<String>,
     },
     /// A listing entry `<service>._services.<domain>.`.
     Listing {
@@ -137,10 +139,7 @@ pub fn read_within(message: &Message, budget: u64) -> (Vec<Sighting>, u64) {
                     false => Some(&instance.addresses),
                     true => hosts.get(target),
                 };
-                let address = ips.and_then(|ips| preferred(ips)).map(|ip| match ip {
-                    IpAddr::V4(v4) => format!("{v4}:{port}"),
-                    IpAddr::V6(v6) => format!("[{v6}]:{port}"),
-                });
+                let address = ips.and_then(|ips| node_address(ips, *port));
                 (address, (*srv_ttl).min(txt_ttl))
             }
             None => (None, txt_ttl),
@@ -152,6 +151,7 @@ pub fn read_within(message: &Message, budget: u64) -> (Vec<Sighting>, u64) {
         sightings.push(Sighting::Node {
             domain: domain.to_string(),
             ttl,
+            signature: txt.signature,
             service: Service {
                 name: txt.service.clone(),
                 version: txt.version,
@@ -172,6 +172,15 @@ pub fn read_within(message: &Message, budget: u64) -> (Vec<Sighting>, u64) {
 fn is_dnssd_name(name: &Name) -> bool {
     name.iter()
         .any(|label| label.eq_ignore_ascii_case(b"_tcp") || label.eq_ignore_ascii_case(b"_udp"))
+}
+
+/// A node's `host:port` from its address records: IPv4 first, as go-micro
+/// prefers it. Senders sign the address this gives.
+pub fn node_address(ips: &[IpAddr], port: u16) -> Option<String> {
+    preferred(ips).map(|ip| match ip {
+        IpAddr::V4(v4) => format!("{v4}:{port}"),
+        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+    })
 }
 
 /// IPv4 first, as go-micro prefers it.
@@ -195,6 +204,7 @@ mod tests {
             service: "greeter".into(),
             version: "1.0".into(),
             endpoints: None,
+            signature: None,
         };
         EntryRecords {
             pointer: service_name("greeter", "micro").unwrap(),
@@ -223,6 +233,7 @@ mod tests {
                     service,
                     ttl,
                     domain,
+                    ..
                 } => {
                     assert_eq!(domain, "micro");
                     assert_eq!(service.version, "1.0");

@@ -31,6 +31,15 @@ pub struct GoMicroTxt {
     pub version: String,
     #[serde(rename = "Endpoints", alias = "endpoints", default)]
     pub endpoints: Option<Vec<Endpoint>>,
+    /// microreg's signature (see `signing`), when the sender has registry keys.
+    /// go-micro's decoder ignores members it does not know.
+    #[serde(
+        rename = "Signature",
+        alias = "signature",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signature: Option<String>,
 }
 
 /// JSON -> zlib -> lowercase hex -> strings of at most 255 characters.
@@ -134,6 +143,7 @@ mod tests {
                 response: None,
                 metadata: Metadata::new(),
             }]),
+            signature: None,
         }
     }
 

@@ -25,6 +25,7 @@ use tokio::time::Instant;
 use super::counters::Counters;
 use super::questions::requery_points;
 use super::received_bounds::{approx_size, check_received, ViewLimits};
+use super::signing::{SignPolicy, UNSIGNED_MARK};
 use crate::domain::{in_view, seen_from};
 use crate::fanout::WatchFanout;
 use crate::model::Service;
@@ -55,6 +56,9 @@ struct ViewNode {
     size: usize,
     /// Heard again (a refresh) or wanted when it came: kept over newcomers.
     confirmed: bool,
+    /// Vouched for by a valid signature (or our own, or no keys are set):
+    /// unsigned records neither change nor remove it.
+    signed: bool,
 }
 
 struct Lease {
@@ -125,6 +129,7 @@ impl ViewState {
 pub struct LiveView {
     state: Mutex<ViewState>,
     limits: ViewLimits,
+    policy: SignPolicy,
     counters: Arc<Counters>,
     /// Woken whenever a node appears or changes, or a hint arrives (lookups
     /// waiting for answers).
@@ -139,10 +144,53 @@ impl LiveView {
         LiveView {
             state: Mutex::new(ViewState::default()),
             limits,
+            policy: SignPolicy::NoKeys,
             counters,
             changed: Notify::new(),
             hints: AtomicU64::new(0),
         }
+    }
+
+    /// What to do with unsigned records (registry keys set or not).
+    pub fn with_sign_policy(mut self, policy: SignPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// A record from the LAN: `signed` says whether a valid signature vouched
+    /// for it. With keys set, an unsigned one is ignored (`require_signed`) or
+    /// marked, and never changes or removes a signed node. Returns what it
+    /// changed, as [`observe`](Self::observe) does.
+    pub fn observe_received(
+        &self,
+        domain: &str,
+        mut service: Service,
+        source: Source,
+        ttl: Duration,
+        signed: bool,
+    ) -> Option<Action> {
+        let goodbye = source == Source::GoMicro && ttl.is_zero();
+        if !signed {
+            match self.policy {
+                SignPolicy::NoKeys => return self.observe_as(domain, service, source, ttl, true),
+                SignPolicy::RequireSigned => {
+                    Counters::add(&self.counters.unsigned_ignored, 1);
+                    return None;
+                }
+                SignPolicy::MarkUnsigned if !goodbye => {
+                    if let Some(node) = service.nodes.first_mut() {
+                        node.metadata.insert(UNSIGNED_MARK.into(), "true".into());
+                    }
+                }
+                SignPolicy::MarkUnsigned => {}
+            }
+        }
+        self.observe_as(domain, service, source, ttl, signed)
+    }
+
+    /// A removal reported by mdns-sd (unsigned: it cannot remove a signed node).
+    pub fn forget_received(&self, key: &NodeKey, source: Source) {
+        self.forget_as(key, source, self.policy == SignPolicy::NoKeys);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ViewState> {
@@ -170,16 +218,28 @@ impl LiveView {
             .insert((domain.to_string(), name.to_string()), now);
     }
 
-    /// Records a sighting of `service.nodes[0]` in `domain`; `ttl` matters only for
-    /// the go-micro dialect (zero = goodbye). Received nodes that a registration
-    /// would refuse are dropped; TTLs are capped. Returns what it changed
-    /// (`None` for a refresh or a node refused).
+    /// Records a sighting of `service.nodes[0]` in `domain` that needs no
+    /// signature (our own nodes); `ttl` matters only for the go-micro dialect
+    /// (zero = goodbye). See [`observe_received`](Self::observe_received).
+    /// Returns what it changed (`None` for a refresh or a node refused).
     pub fn observe(
         &self,
         domain: &str,
         service: Service,
         source: Source,
         ttl: Duration,
+    ) -> Option<Action> {
+        self.observe_as(domain, service, source, ttl, true)
+    }
+
+    /// Received nodes that a registration would refuse are dropped; TTLs are capped.
+    fn observe_as(
+        &self,
+        domain: &str,
+        service: Service,
+        source: Source,
+        ttl: Duration,
+        signed: bool,
     ) -> Option<Action> {
         let node = service.nodes.first()?;
         let key = NodeKey {
@@ -188,7 +248,7 @@ impl LiveView {
             node_id: node.id.clone(),
         };
         if source == Source::GoMicro && ttl.is_zero() {
-            self.forget(&key, source);
+            self.forget_as(&key, source, signed);
             return None;
         }
         if let Err(error) = check_received(&service) {
@@ -203,6 +263,10 @@ impl LiveView {
         let mut state = self.lock();
         if let Some(lease) = &lease {
             state.lease_taken(lease);
+        }
+        if !signed && state.nodes.get(&key).is_some_and(|n| n.signed) {
+            Counters::add(&self.counters.unsigned_ignored, 1);
+            return None; // an unsigned record does not override a signed node
         }
         let bytes_without = |state: &ViewState, old: usize| state.bytes - old;
         let action = match state.nodes.get(&key).map(|n| n.size) {
@@ -220,6 +284,7 @@ impl LiveView {
                 state.bytes = bytes_without(&state, old_size);
                 let existing = state.nodes.get_mut(&key).expect("present above");
                 existing.confirmed = true;
+                existing.signed |= signed;
                 let gomicro_live = existing.gomicro.as_ref().is_some_and(|l| l.expires > now);
                 // Compared before it is replaced: a refresh (the usual case at
                 // idle) neither clones nor reallocates the service.
@@ -271,6 +336,7 @@ impl LiveView {
                         dnssd: source == Source::DnsSd,
                         size,
                         confirmed: wanted,
+                        signed,
                     }),
                 );
                 Some(Action::Create)
@@ -342,10 +408,18 @@ impl LiveView {
     /// A dialect no longer vouches for the node: a go-micro goodbye removes it;
     /// a DNS-SD removal does unless go-micro's dialect still holds it.
     pub fn forget(&self, key: &NodeKey, source: Source) {
+        self.forget_as(key, source, true);
+    }
+
+    fn forget_as(&self, key: &NodeKey, source: Source, signed: bool) {
         let mut state = self.lock();
         let Some(node) = state.nodes.get_mut(key) else {
             return;
         };
+        if node.signed && !signed {
+            Counters::add(&self.counters.unsigned_ignored, 1);
+            return; // an unsigned goodbye does not remove a signed node
+        }
         let gone = match source {
             Source::GoMicro => true,
             Source::DnsSd => {

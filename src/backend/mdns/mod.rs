@@ -12,7 +12,8 @@
 //! every question we send passes, and when leases are asked about again
 //! (`questions`), how long a lookup waits for the LAN (`lookup`), the domains
 //! `*` follows (`domains`), the byte rate each asker may be answered at
-//! (`answer_limiter`), and the `MdnsRegistry` that ties them together
+//! (`answer_limiter`), signed announcements (`signing`), and the
+//! `MdnsRegistry` that ties them together
 //! (`registry`). All but the settings ([`config`]) are behind the `mdns`
 //! cargo feature.
 
@@ -42,6 +43,7 @@ mdns_feature! {
     pub mod questions;
     pub mod received_bounds;
     pub mod registry;
+    pub mod signing;
     pub mod transport;
     pub mod wire;
 

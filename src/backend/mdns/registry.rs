@@ -19,6 +19,7 @@ use super::lookup::{self, Asker, Latency, Target};
 use super::published::check_publishable;
 use super::questions::Purpose;
 use super::received_bounds::ViewLimits;
+use super::signing::{load_keys, Keys, SignPolicy, Signer};
 use super::transport::Transport;
 use crate::error::{Error, Result};
 use crate::model::Service;
@@ -48,6 +49,12 @@ pub struct MdnsOptions {
     /// The longest a lookup waits for the LAN's answers (it returns as soon as
     /// they stop arriving; see [`super::lookup`]).
     pub lookup_limit: Duration,
+    /// Registry keys (see [`MdnsConfig::keys`]); empty: `keys_file`, then
+    /// `MICROREG_KEYS`.
+    pub keys: Keys,
+    pub keys_file: Option<std::path::PathBuf>,
+    /// With keys: ignore unsigned records instead of marking them.
+    pub require_signed: bool,
 }
 
 impl Default for MdnsOptions {
@@ -59,6 +66,9 @@ impl Default for MdnsOptions {
             dnssd: true,
             limits: ViewLimits::default(),
             lookup_limit: DEFAULT_LOOKUP_LIMIT,
+            keys: Keys::default(),
+            keys_file: None,
+            require_signed: false,
         }
     }
 }
@@ -75,6 +85,9 @@ impl MdnsOptions {
             dnssd: config.dnssd,
             limits: ViewLimits::default(),
             lookup_limit: timeout,
+            keys: Keys(config.keys.clone()),
+            keys_file: config.keys_file.clone(),
+            require_signed: config.require_signed,
         }
     }
 }
@@ -112,7 +125,19 @@ impl MdnsRegistry {
         }
         let chosen = interfaces::select(&options.interfaces)?;
         let counters = Arc::new(Counters::default());
-        let view = Arc::new(LiveView::new(options.limits, counters.clone()));
+        let keys = load_keys(&options.keys.0, options.keys_file.as_deref())?;
+        let signer = Signer::new(&keys)?.map(Arc::new);
+        let policy = match (&signer, options.require_signed) {
+            (None, false) => SignPolicy::NoKeys,
+            (None, true) => {
+                return Err(Error::invalid(
+                    "mdns require_signed needs keys (keys, keys_file or MICROREG_KEYS)",
+                ))
+            }
+            (Some(_), false) => SignPolicy::MarkUnsigned,
+            (Some(_), true) => SignPolicy::RequireSigned,
+        };
+        let view = Arc::new(LiveView::new(options.limits, counters.clone()).with_sign_policy(policy));
         let runtime = crate::runtime::handle();
         let _inside = runtime.enter();
         let mut tasks = Vec::new();
@@ -128,6 +153,7 @@ impl MdnsRegistry {
                 counters.clone(),
                 domains.clone(),
                 latency.clone(),
+                signer,
             );
             tasks.extend(dialect_tasks);
             Some(dialect)

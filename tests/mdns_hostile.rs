@@ -1,8 +1,8 @@
 //! A hostile host on the LAN: floods of malformed packets and fake go-micro and
-//! DNS-SD announcements (examples/mdns_flood, bounded in count and time) from
-//! test host 3, while host 1 publishes and host 2 observes
-//! (examples/mdns_peer serve). Run through `make test`, inside
-//! tests/netns/isolated.
+//! DNS-SD announcements (examples/mdns_flood, bounded in count and time),
+//! amplification attempts and forgeries of signed announcements, from test
+//! host 3, while host 1 publishes and host 2 observes (examples/mdns_peer
+//! serve). Run through `make test`, inside tests/netns/isolated.
 
 mod support;
 
@@ -59,23 +59,37 @@ impl Observer {
 }
 
 fn register(host: u32, dialect: &str, service: &str) -> TestProcess {
+    register_with(host, dialect, service, &[]).0
+}
+
+/// Registers a node of `service` on `host`; `options` go before the command
+/// (e.g. keys). Returns the process and the node id.
+fn register_with(
+    host: u32,
+    dialect: &str,
+    service: &str,
+    options: &[&str],
+) -> (TestProcess, String) {
     let id = format!("{service}-{}", uuid::Uuid::new_v4());
     let address = format!("10.77.0.{host}:8080");
-    let program = [
+    let mut program = vec![
         example("mdns_peer").display().to_string(),
         "--dialect".into(),
         dialect.into(),
+    ];
+    program.extend(options.iter().map(|o| o.to_string()));
+    program.extend([
         "register".into(),
         "--service".into(),
         service.into(),
         "--id".into(),
-        id,
+        id.clone(),
         "--address".into(),
         address,
-    ];
+    ]);
     let process = TestProcess::start(host, &program);
     assert_eq!(process.line(PATIENCE), "ready");
-    process
+    (process, id)
 }
 
 /// Starts a flood from host 3; it prints the datagrams sent when done.
@@ -304,4 +318,168 @@ fn one_datagram_of_unknown_instances_makes_few_questions() {
     let sent = counter(&after, "datagrams_sent") - counter(&before, "datagrams_sent");
     assert!(sent <= 100, "{sent} question datagrams multicast: {after}");
     assert!(counter(&after, "questions_held") >= 300, "{after}");
+}
+
+const KEY: &str = "the registry key of the test LAN";
+const NEW_KEY: &str = "the key that replaces it in a rotation";
+const ATTACKER_KEY: &str = "a key the attacker made up himself";
+
+/// Sends one forged go-micro record from host 3.
+fn forge(service: &str, id: &str, address: &str, ttl: &str, key: Option<&str>) {
+    let flood = example("mdns_flood").display().to_string();
+    let mut program = vec![
+        flood.as_str(),
+        "--interface",
+        FLOODER_IP,
+        "forge",
+        "--service",
+        service,
+        "--id",
+        id,
+        "--address",
+        address,
+        "--ttl",
+        ttl,
+    ];
+    if let Some(key) = key {
+        program.extend(["--key", key]);
+    }
+    assert_eq!(on_host(3, &program), "sent");
+}
+
+/// The nodes of `service` the observer has: (id, address, metadata).
+fn nodes(observer: &mut Observer, service: &str) -> Vec<(String, String, Value)> {
+    let reply = observer.ask(&format!("get {service}"));
+    reply["services"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["nodes"].as_array().cloned().unwrap_or_default())
+        .map(|n| {
+            (
+                n["id"].as_str().unwrap().to_string(),
+                n["address"].as_str().unwrap().to_string(),
+                n["metadata"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
+    let _turn = hosts();
+    let mut observer = Observer::start_with(2, "gomicro", &["--key", KEY, "--require-signed"]);
+    // The replayer captures the publisher's first announcement and sends it
+    // again once the publisher has said goodbye.
+    let flood = example("mdns_flood").display().to_string();
+    let replayer = TestProcess::start(
+        3,
+        &[
+            flood.as_str(),
+            "--interface",
+            FLOODER_IP,
+            "replay",
+            "--id",
+            "signed-svc-",
+            "--delay-ms",
+            "4000",
+        ],
+    );
+    assert_eq!(replayer.line(PATIENCE), "listening");
+    let (mut publisher, id) = register_with(1, "gomicro", "signed-svc", &["--key", KEY]);
+    assert_eq!(replayer.line(PATIENCE), "captured");
+    assert!(observer.found_within_patience("signed-svc", "micro"));
+    let real = nodes(&mut observer, "signed-svc");
+    assert_eq!(real.len(), 1, "{real:?}");
+    assert_eq!(real[0].1, "10.77.0.1:8080");
+
+    // Forged goodbyes (unsigned, and signed with the wrong key), a hijack of
+    // the node id, an extra node: none changes what the observer sees.
+    forge("signed-svc", &id, "10.77.0.1", "0", None);
+    forge("signed-svc", &id, "10.77.0.1", "0", Some(ATTACKER_KEY));
+    forge("signed-svc", &id, "10.66.6.6", "120", Some(ATTACKER_KEY));
+    forge("signed-svc", &id, "10.66.6.6", "120", None);
+    forge(
+        "signed-svc",
+        "extra-node",
+        "10.66.6.7",
+        "120",
+        Some(ATTACKER_KEY),
+    );
+    forge("signed-svc", "extra-node-2", "10.66.6.8", "120", None);
+    std::thread::sleep(Duration::from_millis(300));
+    let seen = nodes(&mut observer, "signed-svc");
+    assert_eq!(
+        seen.iter().map(|n| (&n.0, &n.1)).collect::<Vec<_>>(),
+        vec![(&id, &"10.77.0.1:8080".to_string())],
+        "forgeries changed the view"
+    );
+    let stats = observer.stats();
+    assert!(counter(&stats, "signatures_rejected") >= 3, "{stats}");
+    assert!(counter(&stats, "unsigned_ignored") >= 3, "{stats}");
+
+    // The real (signed) goodbye is accepted: no false reject.
+    publisher.terminate();
+    let deadline = Instant::now() + PATIENCE;
+    while observer.ask("get signed-svc")["ok"] == true {
+        assert!(Instant::now() < deadline, "the signed goodbye was refused");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The captured announcement, sent again, does not bring it back.
+    assert_eq!(replayer.line(PATIENCE), "replayed");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        observer.ask("get signed-svc")["ok"],
+        false,
+        "a replayed announcement resurrected the node"
+    );
+}
+
+#[test]
+fn keys_rotate_and_unsigned_peers_are_kept_apart_and_marked() {
+    let _turn = hosts();
+    // Mid-rotation: the observer verifies both keys, the publisher already
+    // signs with the new one; a peer without keys (as go-micro is) is kept,
+    // marked, unless it tries to override a signed node.
+    let mut observer = Observer::start_with(2, "gomicro", &["--key", KEY, "--key", NEW_KEY]);
+    let (_signed, signed_id) = register_with(
+        1,
+        "gomicro",
+        "rotated-svc",
+        &["--key", NEW_KEY, "--key", KEY],
+    );
+    let (_unsigned, unsigned_id) = register_with(3, "gomicro", "rotated-svc", &[]);
+    let deadline = Instant::now() + PATIENCE;
+    let seen = loop {
+        let seen = nodes(&mut observer, "rotated-svc");
+        if seen.len() == 2 || Instant::now() > deadline {
+            break seen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let signed = seen
+        .iter()
+        .find(|n| n.0 == signed_id)
+        .expect("the signed node");
+    let unsigned = seen
+        .iter()
+        .find(|n| n.0 == unsigned_id)
+        .expect("the unsigned node");
+    assert!(signed.2.get("microreg.unsigned").is_none(), "{seen:?}");
+    assert_eq!(unsigned.2["microreg.unsigned"], "true", "{seen:?}");
+    // An unsigned goodbye or hijack of the signed node is ignored.
+    forge("rotated-svc", &signed_id, "10.77.0.1", "0", None);
+    forge("rotated-svc", &signed_id, "10.66.6.6", "120", None);
+    std::thread::sleep(Duration::from_millis(300));
+    let after = nodes(&mut observer, "rotated-svc");
+    let signed = after
+        .iter()
+        .find(|n| n.0 == signed_id)
+        .expect("still there");
+    assert_eq!(signed.1, "10.77.0.1:8080");
+    assert_eq!(
+        counter(&observer.stats(), "signatures_rejected"),
+        0,
+        "no false reject"
+    );
 }
