@@ -221,9 +221,11 @@ async fn a_lookups_repeated_rounds_are_not_answered_again_for_what_it_holds() {
     assert_eq!(found.iter().map(|s| s.nodes.len()).sum::<usize>(), 60);
     let answers = a.counters().datagrams_sent - sent_before;
     // The first round is answered in full (one datagram per node); the later
-    // rounds carry the 60 nodes as known answers and get nothing back.
+    // rounds carry the 60 nodes as known answers and get nothing back (without
+    // that, each of the 4 rounds gets all 60). The bound leaves room for the
+    // questions of registries that other tests start meanwhile.
     assert!(
-        (60..90).contains(&answers),
+        (60..150).contains(&answers),
         "{answers} datagrams answered the lookup's rounds"
     );
 }
