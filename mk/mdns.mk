@@ -26,8 +26,9 @@ $(NETNS_TOOLS_STAMP):
 
 netns-tools: $(NETNS_TOOLS_STAMP)
 
-# The Rust suites include tests on impaired hosts (tests/mdns_lossy.rs).
-test-rust: netns-tools
+# The Rust suites include tests on impaired hosts (tests/mdns_lossy.rs), and
+# the harness selftest checks the impairments themselves.
+test-rust test-harness: netns-tools
 
 $(GOMICRO_PEER): tests/interop/gomicro/main.go tests/interop/gomicro/go.mod tests/interop/gomicro/go.sum
 	mkdir -p $(MDNS_BUILD)

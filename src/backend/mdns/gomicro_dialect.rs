@@ -576,14 +576,13 @@ impl GoMicroDialect {
                 name: service.clone(),
                 domain: domain.clone(),
             };
-            let now = Instant::now();
             lookup::settle(
                 &dialect.view,
                 &*dialect,
                 &dialect.latency,
                 &target,
-                now,
-                now + CATCH_UP_LIMIT,
+                lookup::NotBefore::now(),
+                Instant::now() + CATCH_UP_LIMIT,
             )
             .await;
             dialect

@@ -108,15 +108,36 @@ pub struct Settled {
     pub timed_out: bool,
 }
 
-/// Asks in rounds until the answers stop arriving (see the module text).
-/// `not_before`: the lookup does not end earlier (a fresh DNS-SD browse needs
-/// its responders' 20–120 ms delay).
+/// When a lookup may end at the earliest (a fresh DNS-SD browse needs time
+/// that no question of ours can shorten).
+#[derive(Debug, Clone, Copy)]
+pub struct NotBefore {
+    /// Once something was found (DNS-SD responders' first answers are in).
+    pub found: Instant,
+    /// While nothing was found: a DNS-SD-only peer that multicast its records
+    /// less than a second ago answers a new browse only a second later.
+    pub nothing: Instant,
+}
+
+impl NotBefore {
+    pub fn now() -> Self {
+        let now = Instant::now();
+        NotBefore {
+            found: now,
+            nothing: now,
+        }
+    }
+}
+
+/// Asks in rounds until the answers stop arriving (see the module text). Once
+/// the rounds are over, a lookup that must not end yet (`not_before`) waits
+/// without asking further.
 pub async fn settle(
     view: &LiveView,
     asker: &dyn Asker,
     latency: &Latency,
     target: &Target,
-    not_before: Instant,
+    not_before: NotBefore,
     deadline: Instant,
 ) -> Settled {
     let progress = || view.count(target.service(), target.domain()) as u64 + view.hints();
@@ -196,12 +217,44 @@ pub async fn settle(
         } else {
             EMPTY_ROUNDS
         };
-        if empty_rounds >= needed && Instant::now() >= not_before {
+        if empty_rounds < needed {
+            continue;
+        }
+        let until = if view.count(target.service(), target.domain()) == 0 {
+            not_before.nothing
+        } else {
+            not_before.found
+        };
+        if Instant::now() >= until {
             return Settled {
                 rounds: round,
                 timed_out: false,
             };
         }
+        // Wait quietly; anything new starts the rounds again.
+        let changed = view.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let waiting = seen;
+        loop {
+            if progress() != waiting {
+                break;
+            }
+            tokio::select! {
+                _ = &mut changed => {
+                    changed.set(view.changed.notified());
+                    changed.as_mut().enable();
+                }
+                _ = tokio::time::sleep_until(until.min(deadline)) => {
+                    let timed_out = Instant::now() >= deadline;
+                    if timed_out || progress() == waiting {
+                        return Settled { rounds: round, timed_out };
+                    }
+                }
+            }
+        }
+        seen = progress();
+        empty_rounds = 0;
     }
 }
 
@@ -265,7 +318,7 @@ mod tests {
             &asker,
             &latency,
             &target(),
-            now,
+            NotBefore::now(),
             now + Duration::from_secs(20),
         )
         .await;

@@ -15,7 +15,7 @@ use super::domains::KnownDomains;
 use super::gomicro_dialect::GoMicroDialect;
 use super::interfaces::{self, NetInterface};
 use super::live_view::LiveView;
-use super::lookup::{self, Asker, Latency, Target};
+use super::lookup::{self, Asker, Latency, NotBefore, Target};
 use super::published::check_publishable;
 use super::questions::Purpose;
 use super::received_bounds::ViewLimits;
@@ -236,7 +236,7 @@ impl MdnsRegistry {
             return;
         }
         let now = Instant::now();
-        let not_before = self.dnssd_answers_due(target.domain(), now);
+        let not_before = self.dnssd_answers_due(target.domain());
         let settled = lookup::settle(
             &self.view,
             self,
@@ -284,23 +284,31 @@ impl MdnsRegistry {
         }
     }
 
-    /// When a DNS-SD browse of `domain` has had time to hear the LAN (see
-    /// [`super::dnssd::BROWSE_FIRST_ANSWERS`] and [`super::dnssd::BROWSE_SETTLE`]),
-    /// allowing two latencies of the LAN on top.
-    fn dnssd_answers_due(&self, domain: &str, now: Instant) -> Instant {
+    /// When a DNS-SD browse of `domain` has had time to hear the LAN, allowing
+    /// two latencies of the LAN on top: its first answers
+    /// ([`super::dnssd::BROWSE_FIRST_ANSWERS`]) once something was found (or
+    /// always, with go-micro's dialect, whose peers answer at once), everything
+    /// ([`super::dnssd::BROWSE_SETTLE`]) while nothing was.
+    fn dnssd_answers_due(&self, domain: &str) -> NotBefore {
+        let mut due = NotBefore::now();
         let Some(dnssd) = &self.dnssd else {
-            return now;
+            return due;
         };
-        let wait = if self.gomicro.is_some() {
+        let first = if self.gomicro.is_some() {
             super::dnssd::BROWSE_FIRST_ANSWERS
         } else {
             super::dnssd::BROWSE_SETTLE
         };
-        self.domains_of(domain)
+        for started in self
+            .domains_of(domain)
             .iter()
             .filter_map(|d| dnssd.browse_started(d))
-            .map(|at| at + wait + self.latency.get() * 2)
-            .fold(now, Instant::max)
+        {
+            let extra = self.latency.get() * 2;
+            due.found = due.found.max(started + first + extra);
+            due.nothing = due.nothing.max(started + super::dnssd::BROWSE_SETTLE + extra);
+        }
+        due
     }
 
     /// The domains a call about `domain` concerns: itself, or for `*` the
@@ -435,7 +443,8 @@ impl Registry for MdnsRegistry {
                     domain: WILDCARD_DOMAIN.to_string(),
                 };
                 let now = Instant::now();
-                lookup::settle(&view, &asker, &latency, &target, now, now + limit).await;
+                let quick = NotBefore::now();
+                lookup::settle(&view, &asker, &latency, &target, quick, now + limit).await;
             });
         }
         Ok(watcher)
