@@ -91,7 +91,6 @@ impl MdnsConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::config::{BackendConfig, Config};
 
     #[test]

@@ -331,13 +331,7 @@ impl DnsSd {
     /// Stops every browse of ours in mdns-sd, as if it had dropped them: for
     /// tests of the recovery.
     pub fn drop_browses(&self) {
-        let types: Vec<String> = self
-            .browsing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .keys()
-            .cloned()
-            .collect();
+        let types = self.browsed_types();
         for ty in types {
             let _ = retry(|| self.daemon.stop_browse(&ty));
         }
@@ -401,13 +395,7 @@ impl DnsSd {
     fn verify_old(&self) {
         let now = Instant::now();
         let cap = self.view.limits().max_ttl;
-        let types: Vec<String> = self
-            .browsing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .keys()
-            .cloned()
-            .collect();
+        let types = self.browsed_types();
         let mut by_type: HashMap<String, Vec<String>> = HashMap::new();
         {
             let mut map = self.lock_resolved();
@@ -428,6 +416,12 @@ impl DnsSd {
                 }
             }
         }
+    }
+
+    /// The service types being browsed.
+    fn browsed_types(&self) -> Vec<String> {
+        let browsing = self.browsing.lock().unwrap_or_else(|e| e.into_inner());
+        browsing.keys().cloned().collect()
     }
 
     fn lock_refreshing(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
