@@ -30,6 +30,9 @@ struct Cli {
     /// Bound on the nodes in view (default: the backend's).
     #[arg(long)]
     max_nodes: Option<usize>,
+    /// Cap on received record TTLs, in seconds (default: the backend's).
+    #[arg(long)]
+    max_ttl_secs: Option<u64>,
     /// A registry key (repeat for several; the first signs).
     #[arg(long)]
     key: Vec<String>,
@@ -176,6 +179,9 @@ async fn run(cli: Cli) -> microreg::Result<()> {
     let mut options = MdnsOptions::new(&cli.domain, &mdns, config.timeout());
     if let Some(max_nodes) = cli.max_nodes {
         options.limits.max_nodes = max_nodes;
+    }
+    if let Some(secs) = cli.max_ttl_secs {
+        options.limits.max_ttl = Duration::from_secs(secs);
     }
     let backend = Arc::new(MdnsRegistry::new(options)?);
     let client = Client::with_backend(backend.clone(), config);

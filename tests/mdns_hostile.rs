@@ -202,6 +202,41 @@ fn a_dns_sd_browse_that_mdns_sd_drops_is_restarted_and_resynchronised() {
 }
 
 #[test]
+fn dns_sd_fakes_leave_at_the_ttl_cap_and_a_live_node_stays() {
+    let _turn = hosts();
+    // A 3 s cap instead of 300 s, so that the test sees it pass.
+    let mut observer = Observer::start_with(2, "dnssd", &["--max-ttl-secs", "3"]);
+    let _real = register(1, "dnssd", "dnssd-live");
+    assert!(observer.found_within_patience("dnssd-live", "micro"));
+    // 140 fake instances claiming a TTL of 2^31-1 s.
+    let flooder = flood(&["--rate", "4", "--seconds", "1", "--kinds", "dnssd-burst"]);
+    flooder.line(PATIENCE);
+    let deadline = Instant::now() + PATIENCE * 3;
+    let mut peak = 0;
+    loop {
+        let nodes = observer.stats()["view_nodes"].as_u64().unwrap();
+        peak = peak.max(nodes);
+        if peak > 100 && nodes <= 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "fakes outlived the TTL cap: {nodes} nodes in view (peak {peak})"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        observer.found_within_patience("dnssd-live", "micro"),
+        "the live node answered the refreshed browse"
+    );
+    assert_eq!(
+        counter(&observer.stats(), "browse_restarts"),
+        0,
+        "a refresh is not a drop"
+    );
+}
+
+#[test]
 fn the_wildcard_follows_a_bounded_number_of_planted_domains() {
     let _turn = hosts();
     let mut observer = Observer::start(2, "both");

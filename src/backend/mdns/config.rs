@@ -88,3 +88,25 @@ impl MdnsConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{BackendConfig, Config};
+
+    #[test]
+    fn keys_come_through_the_flat_config_and_never_show() {
+        let config = Config::from_json(Some(
+            r#"{"backend":"mdns","keys":["0123456789abcdef-key"],"require_signed":true}"#,
+        ))
+        .unwrap();
+        let BackendConfig::Mdns(mdns) = &config.backend else {
+            panic!("an mdns config: {config:?}");
+        };
+        assert_eq!(mdns.keys, ["0123456789abcdef-key"]);
+        assert!(mdns.require_signed);
+        assert!(!format!("{config:?}").contains("0123456789abcdef-key"));
+        assert!(!serde_json::to_string(mdns)
+            .unwrap()
+            .contains("0123456789abcdef-key"));
+    }
+}

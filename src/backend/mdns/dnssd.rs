@@ -80,6 +80,9 @@ pub struct DnsSd {
     counters: Arc<Counters>,
     /// Set by [`DnsSd::shutdown`]: closed browses are not restarted.
     stopping: std::sync::atomic::AtomicBool,
+    /// Types whose browse we stopped on purpose, to refresh it (not counted
+    /// as a browse that mdns-sd dropped).
+    refreshing: Mutex<std::collections::HashSet<String>>,
 }
 
 /// A DNS-SD instance in view.
@@ -98,9 +101,10 @@ pub const MAX_BROWSED_TYPES: usize = 32;
 const VERIFY_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often instances are checked against the view's TTL cap.
 const VERIFY_CHECK: Duration = Duration::from_secs(5);
-/// Verifications started per check at most (each multicasts questions): 20 a
-/// second, so a flood's thousands of fakes do not become a burst of queries.
-const MAX_VERIFIES_PER_CHECK: usize = 100;
+/// Records of one type verified one by one per check at most (each
+/// verification multicasts questions); more, and the type's browse is
+/// refreshed instead.
+const MAX_VERIFIES_PER_CHECK: usize = 20;
 /// A browse that mdns-sd dropped is restarted after this pause (it drops one
 /// whose event queue filled, i.e. under a flood).
 const BROWSE_RESTART_PAUSE: Duration = Duration::from_millis(500);
@@ -145,10 +149,12 @@ async fn follow_type(dnssd: std::sync::Weak<DnsSd>, ty: String, domain: String) 
         if this.stopping.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
-        Counters::add(&this.counters.browse_restarts, 1);
+        if !this.lock_refreshing().remove(&ty) {
+            Counters::add(&this.counters.browse_restarts, 1);
+        }
         tracing::debug!(
             ty,
-            "mdns-sd dropped a browse (its event queue filled); browsing again"
+            "a DNS-SD browse ended (mdns-sd dropped it, or we refreshed it); browsing again"
         );
         drop(this);
         generation += 1;
@@ -188,6 +194,7 @@ impl DnsSd {
             max_nodes,
             counters,
             stopping: std::sync::atomic::AtomicBool::new(false),
+            refreshing: Mutex::new(Default::default()),
         });
         let weak = Arc::downgrade(&dnssd);
         tokio::spawn(async move {
@@ -330,13 +337,7 @@ impl DnsSd {
     /// Stops every browse of ours in mdns-sd, as if it had dropped them: for
     /// tests of the recovery.
     pub fn drop_browses(&self) {
-        let types: Vec<String> = self
-            .browsing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .keys()
-            .cloned()
-            .collect();
+        let types = self.browsed_types();
         for ty in types {
             let _ = retry(|| self.daemon.stop_browse(&ty));
         }
@@ -391,27 +392,46 @@ impl DnsSd {
         }
     }
 
-    /// RFC 6762 §10.4 for records held past the view's TTL cap: mdns-sd keeps a
-    /// record as long as it claimed (up to 2³¹ s), so each instance not heard
-    /// for that long is verified (at a bounded rate); if nobody answers,
-    /// mdns-sd removes it.
+    /// Records held past the view's TTL cap: mdns-sd keeps a record as long as
+    /// it claimed (up to 2³¹ s). A few are verified one by one (RFC 6762
+    /// §10.4: if nobody answers, mdns-sd removes them); when a type has more
+    /// (a flood's fakes), its browse is refreshed instead: mdns-sd drops the
+    /// type's cache and asks the LAN again, live nodes answer, and what is not
+    /// heard again is forgotten (as after a restart).
     fn verify_old(&self) {
         let now = Instant::now();
         let cap = self.view.limits().max_ttl;
-        let due: Vec<String> = {
+        let types = self.browsed_types();
+        let mut by_type: HashMap<String, Vec<String>> = HashMap::new();
+        {
             let mut map = self.lock_resolved();
-            map.iter_mut()
-                .filter(|(_, r)| now >= r.seen + cap)
-                .take(MAX_VERIFIES_PER_CHECK)
-                .map(|(name, r)| {
-                    r.seen = now;
-                    name.clone()
-                })
-                .collect()
-        };
-        for fullname in due {
-            let _ = self.daemon.verify(fullname, VERIFY_TIMEOUT);
+            for (name, resolved) in map.iter_mut().filter(|(_, r)| now >= r.seen + cap) {
+                resolved.seen = now;
+                if let Some(ty) = types.iter().find(|ty| name.ends_with(ty.as_str())) {
+                    by_type.entry(ty.clone()).or_default().push(name.clone());
+                }
+            }
         }
+        for (ty, names) in by_type {
+            if names.len() > MAX_VERIFIES_PER_CHECK {
+                self.lock_refreshing().insert(ty.clone());
+                let _ = self.daemon.stop_browse(&ty);
+            } else {
+                for fullname in names {
+                    let _ = self.daemon.verify(fullname, VERIFY_TIMEOUT);
+                }
+            }
+        }
+    }
+
+    /// The service types being browsed.
+    fn browsed_types(&self) -> Vec<String> {
+        let browsing = self.browsing.lock().unwrap_or_else(|e| e.into_inner());
+        browsing.keys().cloned().collect()
+    }
+
+    fn lock_refreshing(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.refreshing.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock_resolved(&self) -> std::sync::MutexGuard<'_, HashMap<String, Resolved>> {
