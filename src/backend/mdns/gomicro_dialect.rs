@@ -430,6 +430,11 @@ impl GoMicroDialect {
         };
         Counters::add(&self.counters.queries_answered, 1);
         for answers in messages {
+            // A long answer burst can outlast a deregistration: an answer sent
+            // after the node's goodbye would bring it back on every peer.
+            if !self.published().still_answers(&answers) {
+                continue;
+            }
             match gomicro_records::response(id, &query.queries, answers) {
                 Ok(bytes) => self.transport.unicast(&bytes, from).await,
                 Err(error) => tracing::debug!(%error, "cannot encode an answer"),
