@@ -221,13 +221,16 @@ async fn a_lookups_repeated_rounds_are_not_answered_again_for_what_it_holds() {
     let found = b.get_service("kas-service", "kas").await.unwrap();
     assert_eq!(found.iter().map(|s| s.nodes.len()).sum::<usize>(), 60);
     let after = a.counters();
-    // The lookup asks in 4 rounds at least. The first is answered in full
-    // (over IPv4 and IPv6, where both are up); the later ones carry the 60
-    // nodes as known answers and get nothing back. (In a domain of its own,
-    // so that other tests' registries ask nothing a answers.)
+    // The lookup asks in 4 rounds at least. The first is answered in full;
+    // the later ones carry the nodes held as known answers and get nothing
+    // back once all 60 are held (a round that goes out before the first
+    // round's answers have all arrived, as on a loaded machine, is answered
+    // for what it lacks). Without known answers, every round is answered.
+    // (In a domain of its own, so that other tests' registries ask nothing a
+    // answers.)
     let answered = after.queries_answered - before.queries_answered;
     assert!(
-        (1..=2).contains(&answered),
+        (1..=3).contains(&answered),
         "{answered} of the lookup's questions answered"
     );
     // b offers a one-frame payload (EDNS(0)): the answer comes packed.

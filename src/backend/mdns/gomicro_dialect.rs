@@ -60,6 +60,9 @@ const MAX_ANNOUNCEMENTS_PER_TICK: usize = 50;
 /// An asker offering at least this payload (EDNS(0)) gets packed answers.
 const MIN_PACKED_PAYLOAD: u16 = 1232;
 
+/// Answer sets, one per node, that one datagram carries.
+type AnswerSets = Vec<Vec<Record>>;
+
 /// The dialect's state; shared by its tasks and the registry.
 pub struct GoMicroDialect {
     transport: Transport,
@@ -444,24 +447,48 @@ impl GoMicroDialect {
         } else {
             0
         };
+        // Each datagram with the answer sets it carries: packed for askers that
+        // offer a large payload, else one node per message.
         let payload = query.edns.as_ref().map_or(0, |e| e.max_payload());
-        let encoded = if payload >= MIN_PACKED_PAYLOAD {
+        let datagrams: Vec<(AnswerSets, Option<Vec<u8>>)> = if payload >= MIN_PACKED_PAYLOAD {
             let limit = usize::from(payload.min(gomicro_records::PACKED_PAYLOAD));
-            gomicro_records::packed_responses(id, &query.queries, sets, limit)
-        } else {
-            sets.into_iter()
-                .map(|set| gomicro_records::response(id, &query.queries, set))
-                .collect()
-        };
-        let datagrams = match encoded {
-            Ok(datagrams) => datagrams,
-            Err(error) => {
-                tracing::debug!(%error, "cannot encode an answer");
-                return;
+            match gomicro_records::packed_batches(id, &query.queries, sets, limit) {
+                Ok(packed) => packed
+                    .into_iter()
+                    .map(|(sets, bytes)| (sets, Some(bytes)))
+                    .collect(),
+                Err(error) => {
+                    tracing::debug!(%error, "cannot encode an answer");
+                    return;
+                }
             }
+        } else {
+            sets.into_iter().map(|set| (vec![set], None)).collect()
         };
         Counters::add(&self.counters.queries_answered, 1);
-        for bytes in datagrams {
+        for (sets, encoded) in datagrams {
+            // A long answer burst can outlast a deregistration: an answer sent
+            // after the node's goodbye would bring it back on every peer.
+            let total = sets.len();
+            let live: Vec<Vec<Record>> = {
+                let published = self.published();
+                sets.into_iter()
+                    .filter(|set| published.still_answers(set))
+                    .collect()
+            };
+            if live.is_empty() {
+                continue;
+            }
+            let bytes = match encoded {
+                Some(bytes) if live.len() == total => bytes,
+                _ => match gomicro_records::response(id, &query.queries, live.concat()) {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        tracing::debug!(%error, "cannot encode an answer");
+                        continue;
+                    }
+                },
+            };
             if !self.answers.take(from.ip(), bytes.len()) {
                 Counters::add(&self.counters.answers_held, 1);
                 return;

@@ -94,6 +94,21 @@ pub fn packed_responses(
     sets: Vec<Vec<Record>>,
     limit: usize,
 ) -> Result<Vec<Vec<u8>>> {
+    let packed = packed_batches(id, questions, sets, limit)?;
+    Ok(packed.into_iter().map(|(_, bytes)| bytes).collect())
+}
+
+/// Answer sets (one per node) and the datagram that carries them.
+pub type PackedDatagram = (Vec<Vec<Record>>, Vec<u8>);
+
+/// [`packed_responses`], each datagram with the answer sets it carries (so
+/// that a sender can leave out, at send time, sets that are no longer true).
+pub fn packed_batches(
+    id: u16,
+    questions: &[Query],
+    sets: Vec<Vec<Record>>,
+    limit: usize,
+) -> Result<Vec<PackedDatagram>> {
     let overhead = response(id, questions, Vec::new())?.len();
     let mut datagrams = Vec::new();
     let mut pending: std::collections::VecDeque<Vec<Record>> = sets.into();
@@ -114,7 +129,7 @@ pub fn packed_responses(
         loop {
             let bytes = response(id, questions, batch.concat())?;
             if bytes.len() <= limit || batch.len() == 1 {
-                datagrams.push(bytes);
+                datagrams.push((batch, bytes));
                 break;
             }
             pending.push_front(batch.pop().expect("more than one set"));

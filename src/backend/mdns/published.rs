@@ -305,6 +305,23 @@ impl Published {
         answers
     }
 
+    /// Whether an answer built earlier (by [`Self::answers`]) is still true:
+    /// the node it describes has not been removed since. Listing entries
+    /// always are (they name no node).
+    pub fn still_answers(&self, answers: &[Record]) -> bool {
+        let Some(instance) = answers.iter().find_map(|r| match &r.data {
+            hickory_proto::rr::RData::SRV(_) => Some(&r.name),
+            _ => None,
+        }) else {
+            return true;
+        };
+        let instance = to_text(instance).to_ascii_lowercase();
+        if instance.contains("._services.") {
+            return true;
+        }
+        self.nodes.values().any(|n| n.instance_name == instance)
+    }
+
     /// go-micro's listing entries: one per service name in `domain`.
     fn listing_answers(&self, domain: &str, host: &Name) -> Vec<Vec<Record>> {
         let services: BTreeSet<(&str, u32)> = self
@@ -398,6 +415,22 @@ mod tests {
         assert!(table
             .answers(&ask("other.micro.", RecordType::PTR), &host)
             .is_empty());
+    }
+
+    #[test]
+    fn an_answer_built_before_a_removal_is_no_longer_sent() {
+        let mut table = Published::default();
+        table.upsert(published("a"));
+        let host = host_name();
+        let question = Query::query(Name::from_ascii("greeter.micro.").unwrap(), RecordType::PTR);
+        let built = table.answers(&question, &host);
+        assert!(table.still_answers(&built[0]));
+        table.remove(&NodeKey {
+            domain: "micro".into(),
+            service: "greeter".into(),
+            node_id: "a".into(),
+        });
+        assert!(!table.still_answers(&built[0]), "said goodbye meanwhile");
     }
 
     #[test]
