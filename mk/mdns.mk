@@ -10,7 +10,25 @@ ZEROCONF_VENV := $(MDNS_BUILD)/venv-zeroconf
 ZEROCONF_PYTHON := $(ZEROCONF_VENV)/bin/python
 AVAHI_STAMP := $(MDNS_BUILD)/avahi.installed
 
-.PHONY: test-mdns bench-mdns mdns-peers
+.PHONY: test-mdns bench-mdns bench-lookup mdns-peers netns-tools
+
+# Impaired test hosts (tests/netns/hosts --loss/--delay/--jitter): this kernel
+# has no netem, so loss comes from iptables' statistic match and delay from a
+# user-space relay (python3), which needs checksum offload off (ethtool).
+NETNS_TOOLS_STAMP := $(MDNS_BUILD)/netns-tools.installed
+$(NETNS_TOOLS_STAMP):
+	@if ! command -v iptables >/dev/null || ! command -v ip6tables >/dev/null \
+	    || ! command -v ethtool >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends iptables ethtool; \
+	fi
+	mkdir -p $(MDNS_BUILD) && touch $@
+
+netns-tools: $(NETNS_TOOLS_STAMP)
+
+# The Rust suites include tests on impaired hosts (tests/mdns_lossy.rs), and
+# the harness selftest checks the impairments themselves.
+test-rust test-harness: netns-tools
 
 $(GOMICRO_PEER): tests/interop/gomicro/main.go tests/interop/gomicro/go.mod tests/interop/gomicro/go.sum
 	mkdir -p $(MDNS_BUILD)
@@ -46,6 +64,12 @@ test-mdns: mdns-peers
 	$(ISOLATED) env MICROREG_GOMICRO_PEER=$(CURDIR)/$(GOMICRO_PEER) MICROREG_AVAHI=1 \
 		MICROREG_ZEROCONF_PYTHON=$(CURDIR)/$(ZEROCONF_PYTHON) \
 		$(CARGO) test --offline --test mdns_interop -- --ignored --test-threads=1
+
+# Lookup latency and completeness: `microreg list` with 100 services on 3
+# test hosts beside go-micro's ListServices, then under loss and delay.
+bench-lookup: mdns-peers netns-tools
+	$(CARGO) build --release
+	$(ISOLATED) env MICROREG_GOMICRO_PEER=$(CURDIR)/$(GOMICRO_PEER) tests/netns/lookup-bench
 
 bench-mdns: mdns-peers
 	$(ISOLATED) env MICROREG_GOMICRO_PEER=$(CURDIR)/$(GOMICRO_PEER) \

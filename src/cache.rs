@@ -40,9 +40,11 @@ struct Inner {
     watches: Mutex<HashMap<String, DomainWatch>>,
     in_flight: Mutex<HashMap<(String, String), Lookup>>,
     last_error: Mutex<Option<Error>>,
-    /// (domain, name) -> changes applied so far (taken under `entries`' write
-    /// lock). A lookup stores its answer only if no change came while it asked
-    /// the backend: an answer from before a change would overwrite it for good.
+    /// (domain, name) of each lookup in flight -> changes applied to that name
+    /// since it began (counted under `entries`' write lock). A lookup stores its
+    /// answer only if no change came while it asked the backend: an answer from
+    /// before a change would overwrite it for good. Only names being looked up
+    /// are here, so the map does not grow with every name ever seen.
     changes: Mutex<HashMap<(String, String), u64>>,
     /// node id -> when this cache last applied its own write of that node. A
     /// watch event seen before that moment is older news than the write and is
@@ -254,17 +256,17 @@ impl Inner {
 
     async fn fetch_and_store(self: &Arc<Self>, name: &str, domain: &str) -> Result<Vec<Service>> {
         let watched = self.ensure_watch(domain).await;
-        let changes_before = self.change_count(domain, name);
+        let _counting = self.count_changes_of(domain, name);
         match self.backend.get_service(name, domain).await {
             Ok(services) => {
                 *lock(&self.last_error) = None;
-                self.store(domain, name, services.clone(), watched, changes_before);
+                self.store(domain, name, services.clone(), watched);
                 Ok(services)
             }
             Err(Error::NotFound) => {
                 *lock(&self.last_error) = None;
                 if watched {
-                    self.store(domain, name, Vec::new(), true, changes_before);
+                    self.store(domain, name, Vec::new(), true);
                 } else {
                     self.forget(domain, name);
                 }
@@ -281,19 +283,12 @@ impl Inner {
         }
     }
 
-    /// Stores a lookup's answer unless a change to `name` was applied since
-    /// `changes_before` (then the next lookup asks the backend again).
-    fn store(
-        &self,
-        domain: &str,
-        name: &str,
-        services: Vec<Service>,
-        watched: bool,
-        changes_before: u64,
-    ) {
+    /// Stores a lookup's answer unless a change to `name` was applied since the
+    /// lookup began (then the next lookup asks the backend again).
+    fn store(&self, domain: &str, name: &str, services: Vec<Service>, watched: bool) {
         let watched = watched && self.watch_state(domain) == Some(WatchState::Live);
         let mut entries = write(&self.entries);
-        if self.change_count(domain, name) != changes_before {
+        if self.change_count(domain, name) != 0 {
             return;
         }
         entries.entry(domain.to_string()).or_default().insert(
@@ -316,15 +311,38 @@ impl Inner {
         }
     }
 
+    /// Starts counting changes to `name` for a lookup; they are forgotten when
+    /// the returned guard drops (one lookup per name runs at a time).
+    fn count_changes_of(self: &Arc<Self>, domain: &str, name: &str) -> ChangeCount {
+        let key = (domain.to_string(), name.to_string());
+        lock(&self.changes).insert(key.clone(), 0);
+        ChangeCount {
+            cache: Arc::downgrade(self),
+            key,
+        }
+    }
+
     fn change_count(&self, domain: &str, name: &str) -> u64 {
         let key = (domain.to_string(), name.to_string());
         lock(&self.changes).get(&key).copied().unwrap_or(0)
     }
 
-    /// Called with `entries`' write lock held, so that `store` sees it atomically.
+    /// Called with `entries`' write lock held, so that `store` sees it
+    /// atomically. Names that no lookup is fetching are not counted.
     fn count_change(&self, domain: &str, name: &str) {
+        let mut changes = lock(&self.changes);
+        if changes.is_empty() {
+            return;
+        }
         let key = (domain.to_string(), name.to_string());
-        *lock(&self.changes).entry(key).or_default() += 1;
+        if let Some(count) = changes.get_mut(&key) {
+            *count += 1;
+        }
+    }
+
+    #[cfg(test)]
+    fn counted_names(&self) -> usize {
+        lock(&self.changes).len()
     }
 
     fn stale(&self, domain: &str, name: &str) -> Option<Vec<Service>> {
@@ -421,6 +439,21 @@ impl Inner {
         if let Some(names) = write(&self.entries).get_mut(domain) {
             names.retain(|_, entry| !entry.services.is_empty());
             names.values_mut().for_each(|entry| entry.watched = false);
+        }
+    }
+}
+
+/// A lookup's interest in the changes to one name; dropping it (the lookup
+/// ended, or was cancelled) forgets the count.
+struct ChangeCount {
+    cache: Weak<Inner>,
+    key: (String, String),
+}
+
+impl Drop for ChangeCount {
+    fn drop(&mut self) {
+        if let Some(inner) = self.cache.upgrade() {
+            lock(&inner.changes).remove(&self.key);
         }
     }
 }
@@ -536,4 +569,39 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::MemoryRegistry;
+    use crate::model::Node;
+
+    #[test]
+    fn changes_to_names_nobody_looks_up_leave_nothing_behind() {
+        let cache = CachedRegistry::new(Arc::new(MemoryRegistry::isolated()));
+        for i in 0..10_000 {
+            let service =
+                Service::new(format!("short-lived-{i}"), "1").with_node(Node::new("n", "h:1"));
+            cache.inner.apply("micro", Action::Create, &service);
+            cache.inner.apply("micro", Action::Delete, &service);
+        }
+        assert_eq!(cache.inner.counted_names(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_change_during_a_lookup_is_counted_and_then_forgotten() {
+        let cache = CachedRegistry::new(Arc::new(MemoryRegistry::isolated()));
+        let counting = cache.inner.count_changes_of("micro", "greeter");
+        let service = Service::new("greeter", "1").with_node(Node::new("n", "h:1"));
+        cache.inner.apply("micro", Action::Create, &service);
+        assert_eq!(cache.inner.change_count("micro", "greeter"), 1);
+        cache.inner.store("micro", "greeter", vec![], false);
+        assert!(
+            cache.cached("greeter", "micro").is_none(),
+            "an answer older than a change is not stored"
+        );
+        drop(counting);
+        assert_eq!(cache.inner.counted_names(), 0);
+    }
 }

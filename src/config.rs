@@ -540,6 +540,7 @@ mod tests {
                 interfaces: vec!["eth1".into()],
                 gomicro: false,
                 dnssd: true,
+                ..MdnsConfig::default()
             })
         );
         assert_eq!(

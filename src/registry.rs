@@ -228,8 +228,11 @@ pub trait Registry: Send + Sync {
     /// The backend's name, e.g. "memory" or "mdns".
     fn name(&self) -> &'static str;
 
-    /// The backend's last failure to reach its servers, while it lasts (e.g.
-    /// etcd unreachable); `None` when healthy or when the backend cannot tell.
+    /// The backend's own report of a problem, while it lasts: its servers
+    /// cannot be reached (etcd), or a condition it recovered from that the user
+    /// should know of (mDNS browses that a flood made mdns-sd drop); `None`
+    /// when all is well or when the backend cannot tell.
+    /// [`Client::status`](crate::Client::status) reports it.
     fn health(&self) -> Option<crate::error::Error> {
         None
     }

@@ -281,3 +281,98 @@ fn an_ipv6_node_address_travels_in_aaaa_records() {
     assert!(ok, "{out}");
     assert_eq!(services(&out)[0].nodes[0].address, "[fd77::1]:8080");
 }
+
+/// The CLI's JSON lines on a host (status checked).
+fn cli_json(host: u32, args: &[&str]) -> Vec<Service> {
+    let cli = env!("CARGO_BIN_EXE_microreg");
+    let out = TestProcess::run(host, &[&[cli, "--json"], args].concat());
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// (service, domain) of every node of `services` (a `*` view marks each node's
+/// domain in its metadata).
+fn service_domains(services: &[Service]) -> std::collections::BTreeSet<(String, String)> {
+    services
+        .iter()
+        .flat_map(|s| {
+            s.nodes.iter().map(|n| {
+                (
+                    s.name.clone(),
+                    n.metadata.get("domain").cloned().unwrap_or_default(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_wildcard_domain_finds_every_domain_from_a_fresh_process_and_a_watch() {
+    let _turn = hosts();
+    // Nodes without a registry TTL are re-announced only every ~55 s, so a
+    // process that starts after the announcements hears them only by asking.
+    let registered = [
+        (1, "staging", "star-a", "a"),
+        (3, "prod", "star-b", "b"),
+        (1, "micro", "star-c", "c"),
+    ];
+    let mut registrars = Vec::new();
+    for (host, domain, service, id) in registered {
+        let id = format!("{id}-6a1b2c3d-1111-4222-8333-944455556666");
+        let address = format!("10.77.0.{host}:8080");
+        let mut args = vec!["--domain", domain];
+        args.extend(register_args(service, &id, &address));
+        let registrar = Peer::start(host, "both", &args);
+        registrar.expect_line("ready");
+        registrars.push(registrar);
+    }
+    std::thread::sleep(Duration::from_secs(2)); // past the repeated announcements
+    let wanted: std::collections::BTreeSet<(String, String)> = registered
+        .iter()
+        .map(|(_, d, s, _)| (s.to_string(), d.to_string()))
+        .collect();
+    for run in 0..5 {
+        let listed = service_domains(&cli_json(2, &["--domain", "*", "list"]));
+        assert!(
+            wanted.is_subset(&listed),
+            "run {run}: `list --domain '*'` saw {listed:?}, wanted {wanted:?}"
+        );
+        let got = cli_json(2, &["--domain", "*", "get", "star-b"]);
+        assert_eq!(
+            service_domains(&got),
+            [("star-b".to_string(), "prod".to_string())].into(),
+            "run {run}"
+        );
+    }
+    // A long-running `*` watch learns the other domains by asking, not when
+    // their traffic happens to pass.
+    let cli = env!("CARGO_BIN_EXE_microreg");
+    let watcher = TestProcess::start(2, &[cli, "--json", "--domain", "*", "watch"]);
+    let mut seen = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + PATIENCE;
+    while !wanted.is_subset(&seen) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "the `*` watch saw only {seen:?}");
+        let event: Event = serde_json::from_str(&watcher.line(left)).expect("an event");
+        seen.extend(service_domains(std::slice::from_ref(&event.service)));
+    }
+}
+
+#[test]
+fn a_service_name_too_long_for_a_default_node_id_is_refused_with_the_limit_named() {
+    let _turn = hosts();
+    let cli = env!("CARGO_BIN_EXE_microreg");
+    let name = "a-service-name-of-27-bytes-";
+    let out = TestProcess::run(1, &[cli, "register", name, "--address", "10.77.0.1:8080"]);
+    assert!(!out.status.success());
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("within 26 bytes"), "{message}");
+    assert!(!message.contains("LabelBytesTooLong"), "{message}");
+}

@@ -20,7 +20,7 @@ pub fn open(config: &Config) -> Result<Arc<dyn Registry>> {
         BackendConfig::Memory => Ok(Arc::new(MemoryRegistry::shared())),
         #[cfg(feature = "mdns")]
         BackendConfig::Mdns(mdns) => Ok(Arc::new(mdns::MdnsRegistry::new(
-            mdns::MdnsOptions::new(&config.domain, mdns),
+            mdns::MdnsOptions::new(&config.domain, mdns, config.timeout()),
         )?)),
         #[cfg(feature = "etcd")]
         BackendConfig::Etcd(etcd) => Ok(Arc::new(etcd::EtcdRegistry::connect(

@@ -14,7 +14,8 @@ use std::time::Duration;
 use hickory_proto::op::MessageType;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use microreg::backend::mdns::interfaces::NetInterface;
-use microreg::backend::mdns::{gomicro_names, gomicro_records, wire, MdnsOptions, MdnsRegistry};
+use microreg::backend::mdns::questions::{query_datagrams, Question};
+use microreg::backend::mdns::{gomicro_names, wire, MdnsOptions, MdnsRegistry};
 use microreg::{
     BackendConfig, BackendKind, Config, Error, Node, RegisterOptions, Registry, Result, Service,
     DEFAULT_DOMAIN, WILDCARD_DOMAIN,
@@ -90,7 +91,7 @@ pub async fn doctor(args: &GlobalArgs, config: Config, listen: Duration) -> Resu
     } else {
         args.domain.clone()
     };
-    let registry = MdnsRegistry::new(MdnsOptions::new(&config.domain, mdns));
+    let registry = MdnsRegistry::new(MdnsOptions::new(&config.domain, mdns, config.timeout()));
     let mut report = Report {
         interfaces: interface_reports(&mdns.interfaces, registry.as_ref().ok()),
         backend_error: registry.as_ref().err().map(|e| e.to_string()),
@@ -164,14 +165,16 @@ async fn listen_to_the_lan(
         tracing::warn!(%error, "doctor cannot register its probe");
     }
     if let Some(querier) = &querier {
-        for (name, kind) in queries(domain) {
-            if let Ok(bytes) = gomicro_records::query(name, kind) {
-                let to = SocketAddr::from((MDNS_GROUP_V4, 5353));
-                for iface in &interfaces {
-                    if let Some(addr) = iface.v4.first() {
-                        let _ = socket2::SockRef::from(querier).set_multicast_if_v4(addr);
-                        let _ = querier.send_to(&bytes, to).await;
-                    }
+        let questions = queries(domain)
+            .into_iter()
+            .map(|(name, kind)| Question::new(name, kind))
+            .collect();
+        let to = SocketAddr::from((MDNS_GROUP_V4, 5353));
+        for bytes in query_datagrams(questions) {
+            for iface in &interfaces {
+                if let Some(addr) = iface.v4.first() {
+                    let _ = socket2::SockRef::from(querier).set_multicast_if_v4(addr);
+                    let _ = querier.send_to(&bytes, to).await;
                 }
             }
         }

@@ -75,7 +75,10 @@ pub fn greeter(name: &str, node_id: &str, address: &str) -> Service {
 
 /// The microreg CLI on the etcd backend at `addresses`, JSON output.
 pub fn cli_at(addresses: &[String]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_microreg"));
+    let mut command = Command::new(
+        // Set for tests; examples that share this module never call it.
+        option_env!("CARGO_BIN_EXE_microreg").unwrap_or("microreg"),
+    );
     command
         .args(["--backend", "etcd", "--registry-address"])
         .arg(addresses.join(","))

@@ -12,19 +12,29 @@ use std::time::Duration;
 /// Three test hosts, made once per test binary; the tests of a binary take
 /// turns on them (the guard is the turn).
 pub fn hosts() -> MutexGuard<'static, ()> {
-    static UP: OnceLock<()> = OnceLock::new();
+    impaired_hosts(&[])
+}
+
+/// Three test hosts with impairments (`tests/netns/hosts up 3 ARGS`, e.g.
+/// `--loss 20 --delay 50`), made once per test binary: every test of a binary
+/// gets the same ones.
+pub fn impaired_hosts(impairments: &[&str]) -> MutexGuard<'static, ()> {
+    static UP: OnceLock<Vec<String>> = OnceLock::new();
     static TURN: Mutex<()> = Mutex::new(());
     let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
-    UP.get_or_init(|| {
+    let made = UP.get_or_init(|| {
         super::require_isolated_network();
         // Hosts left by an earlier test binary in the same namespace go first.
         let _ = hosts_command().arg("down").status();
         let status = hosts_command()
             .args(["up", "3"])
+            .args(impairments)
             .status()
             .expect("tests/netns/hosts");
         assert!(status.success(), "cannot make the test hosts");
+        impairments.iter().map(|s| s.to_string()).collect()
     });
+    assert_eq!(made, impairments, "one kind of hosts per test binary");
     turn
 }
 
@@ -66,12 +76,29 @@ fn on_host<S: AsRef<OsStr>>(host: u32, program: &[S]) -> Command {
 pub struct TestProcess {
     child: Child,
     lines: Receiver<String>,
+    stdin: Option<std::process::ChildStdin>,
 }
 
 impl TestProcess {
     /// Starts `program` on test host `host`.
     pub fn start<S: AsRef<OsStr>>(host: u32, program: &[S]) -> TestProcess {
         Self::spawn(on_host(host, program))
+    }
+
+    /// Starts `program` on test host `host`, with a pipe to its stdin for
+    /// [`send`](Self::send).
+    pub fn start_with_stdin<S: AsRef<OsStr>>(host: u32, program: &[S]) -> TestProcess {
+        let mut command = on_host(host, program);
+        command.stdin(Stdio::piped());
+        Self::spawn(command)
+    }
+
+    /// Writes one line to the process's stdin (see `start_with_stdin`).
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("started with a stdin pipe");
+        writeln!(stdin, "{line}").expect("write to the process");
+        stdin.flush().expect("flush to the process");
     }
 
     /// Starts any command, reading its stdout.
@@ -81,6 +108,7 @@ impl TestProcess {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let stdout = child.stdout.take().unwrap();
+        let stdin = child.stdin.take();
         let (tx, lines) = channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -89,7 +117,11 @@ impl TestProcess {
                 }
             }
         });
-        TestProcess { child, lines }
+        TestProcess {
+            child,
+            lines,
+            stdin,
+        }
     }
 
     /// Runs a program on a host to completion.
@@ -109,6 +141,12 @@ impl TestProcess {
     /// The next line of output, if one comes `within`.
     pub fn try_line(&self, within: Duration) -> Option<String> {
         self.lines.recv_timeout(within).ok()
+    }
+
+    /// The process id (on a test host: the program's own, as the host
+    /// wrapper execs it).
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL: the process gets no chance to say goodbye.

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// How the mDNS backend uses the LAN.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// (`Debug` shows how many keys there are, never the keys.)
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MdnsConfig {
     /// Interfaces to use, by name or address; empty = every interface that is
@@ -21,6 +22,32 @@ pub struct MdnsConfig {
     /// python-zeroconf).
     #[serde(alias = "mdns_dnssd")]
     pub dnssd: bool,
+    /// Registry keys (at least 16 characters each): with any set, everything
+    /// we announce is signed, and signed records from the LAN are accepted
+    /// only when valid, fresh and not replayed. The first key signs, all
+    /// verify (rotation). Empty: read from `keys_file`, else from the
+    /// comma-separated `MICROREG_KEYS` environment variable.
+    #[serde(skip_serializing)]
+    pub keys: Vec<String>,
+    /// A file with one key per line (`#` comments), used when `keys` is empty.
+    pub keys_file: Option<std::path::PathBuf>,
+    /// With keys: ignore unsigned records (go-micro, avahi, zeroconf peers and
+    /// any DNS-SD data). Without it they are kept apart, marked with
+    /// `metadata["microreg.unsigned"] = "true"`, and never override a signed node.
+    pub require_signed: bool,
+}
+
+impl std::fmt::Debug for MdnsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MdnsConfig")
+            .field("interfaces", &self.interfaces)
+            .field("gomicro", &self.gomicro)
+            .field("dnssd", &self.dnssd)
+            .field("keys", &format_args!("[{} hidden]", self.keys.len()))
+            .field("keys_file", &self.keys_file)
+            .field("require_signed", &self.require_signed)
+            .finish()
+    }
 }
 
 impl Default for MdnsConfig {
@@ -29,6 +56,9 @@ impl Default for MdnsConfig {
             interfaces: Vec::new(),
             gomicro: true,
             dnssd: true,
+            keys: Vec::new(),
+            keys_file: None,
+            require_signed: false,
         }
     }
 }
@@ -41,11 +71,42 @@ impl MdnsConfig {
                 "the mdns backend needs at least one dialect: gomicro or dnssd",
             ));
         }
+        if self.require_signed
+            && self.keys.is_empty()
+            && self.keys_file.is_none()
+            && std::env::var("MICROREG_KEYS").map_or(true, |k| k.trim().is_empty())
+        {
+            return Err(Error::invalid(
+                "mdns require_signed needs keys (keys, keys_file or MICROREG_KEYS)",
+            ));
+        }
         if self.interfaces.iter().any(|i| i.trim().is_empty()) {
             return Err(Error::invalid(
                 "mdns interfaces: an interface name is empty",
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{BackendConfig, Config};
+
+    #[test]
+    fn keys_come_through_the_flat_config_and_never_show() {
+        let config = Config::from_json(Some(
+            r#"{"backend":"mdns","keys":["0123456789abcdef-key"],"require_signed":true}"#,
+        ))
+        .unwrap();
+        let BackendConfig::Mdns(mdns) = &config.backend else {
+            panic!("an mdns config: {config:?}");
+        };
+        assert_eq!(mdns.keys, ["0123456789abcdef-key"]);
+        assert!(mdns.require_signed);
+        assert!(!format!("{config:?}").contains("0123456789abcdef-key"));
+        assert!(!serde_json::to_string(mdns)
+            .unwrap()
+            .contains("0123456789abcdef-key"));
     }
 }

@@ -16,6 +16,14 @@ pub struct Counters {
     pub goodbyes: AtomicU64,
     pub nodes_seen: AtomicU64,
     pub nodes_dropped_over_limit: AtomicU64,
+    pub questions_held: AtomicU64,
+    pub nodes_refused: AtomicU64,
+    pub browse_restarts: AtomicU64,
+    pub domains_not_followed: AtomicU64,
+    pub queries_off_link: AtomicU64,
+    pub answers_held: AtomicU64,
+    pub signatures_rejected: AtomicU64,
+    pub unsigned_ignored: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -35,8 +43,30 @@ pub struct CounterSnapshot {
     pub goodbyes: u64,
     /// Node sightings read from the network (announcements and answers).
     pub nodes_seen: u64,
-    /// New nodes ignored because the live view was full.
+    /// New nodes (or growth of a node) ignored because the live view was full
+    /// (in nodes or bytes).
     pub nodes_dropped_over_limit: u64,
+    /// Questions not sent: asked again too soon, or over the rate (RFC 6762 §5.2/§7).
+    pub questions_held: u64,
+    /// Received nodes that a registration would refuse (oversized, malformed).
+    pub nodes_refused: u64,
+    /// DNS-SD browses that mdns-sd dropped (its event queue filled, as under a
+    /// flood) and that were started again and resynchronised.
+    pub browse_restarts: u64,
+    /// `*` calls that left domains in view out (over the bound on domains
+    /// followed) or service types not browsed for the same reason.
+    pub domains_not_followed: u64,
+    /// Questions about our nodes from a source off our links (not answered,
+    /// RFC 6762 §11).
+    pub queries_off_link: u64,
+    /// Answer datagrams not sent: over the destination's byte rate.
+    pub answers_held: u64,
+    /// Signed records refused: bad MAC or unknown key (forgeries, tampering),
+    /// stale, or replayed.
+    pub signatures_rejected: u64,
+    /// Unsigned records ignored because keys are set (`require_signed`, or
+    /// because they would override or remove a signed node).
+    pub unsigned_ignored: u64,
 }
 
 impl Counters {
@@ -56,6 +86,14 @@ impl Counters {
             goodbyes: get(&self.goodbyes),
             nodes_seen: get(&self.nodes_seen),
             nodes_dropped_over_limit: get(&self.nodes_dropped_over_limit),
+            questions_held: get(&self.questions_held),
+            nodes_refused: get(&self.nodes_refused),
+            browse_restarts: get(&self.browse_restarts),
+            domains_not_followed: get(&self.domains_not_followed),
+            queries_off_link: get(&self.queries_off_link),
+            answers_held: get(&self.answers_held),
+            signatures_rejected: get(&self.signatures_rejected),
+            unsigned_ignored: get(&self.unsigned_ignored),
         }
     }
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use mdns_sd::{IfKind, ServiceDaemon, ServiceEvent, ServiceInfo};
 use tokio::time::Instant;
 
+use super::counters::Counters;
 use super::interfaces::NetInterface;
 use super::live_view::{LiveView, NodeKey, Source};
 use crate::error::{Error, Result};
@@ -30,10 +31,16 @@ const KEY_VERSION: &str = "version";
 const KEY_MORE: &str = "more";
 /// How often registrations with a lapsed TTL are withdrawn.
 const LAPSE_CHECK: Duration = Duration::from_millis(250);
-/// How long a fresh browse takes to hear what is already on the LAN: a responder
-/// that multicast its records less than a second ago stays silent (RFC 6762 §6),
-/// so the answer may be its next announcement, one second later.
-const BROWSE_SETTLE: Duration = Duration::from_millis(1500);
+/// How long a fresh browse takes to hear the first answers of what is already
+/// on the LAN: responders delay shared (PTR) answers by 20–120 ms (RFC 6762 §6),
+/// and mdns-sd resolves an instance from the answer's additional records.
+pub const BROWSE_FIRST_ANSWERS: Duration = Duration::from_millis(150);
+/// How long a fresh browse takes to hear everything: a responder that multicast
+/// the same records less than a second ago stays silent (RFC 6762 §6), so the
+/// answer may be its next one, a second later. Lookups wait this long only when
+/// DNS-SD is the only dialect; with go-micro's, microreg peers answer unicast
+/// at once and [`BROWSE_FIRST_ANSWERS`] is enough for the others.
+pub const BROWSE_SETTLE: Duration = Duration::from_millis(1500);
 /// mdns-sd's command queue is bounded; a full queue is retried this often.
 const RETRY_FULL_QUEUE: Duration = Duration::from_millis(2);
 
@@ -68,8 +75,91 @@ pub struct DnsSd {
     /// service type -> when browsing it began.
     browsing: Mutex<HashMap<String, Instant>>,
     /// fullname -> node, to turn mdns-sd's removals into node keys.
-    resolved: Arc<Mutex<HashMap<String, NodeKey>>>,
+    resolved: Mutex<HashMap<String, Resolved>>,
     max_nodes: usize,
+    counters: Arc<Counters>,
+    /// Set by [`DnsSd::shutdown`]: closed browses are not restarted.
+    stopping: std::sync::atomic::AtomicBool,
+    /// Types whose browse we stopped on purpose, to refresh it (not counted
+    /// as a browse that mdns-sd dropped).
+    refreshing: Mutex<std::collections::HashSet<String>>,
+}
+
+/// A DNS-SD instance in view.
+struct Resolved {
+    key: NodeKey,
+    /// Last resolved (or verified) at.
+    seen: Instant,
+    /// The browse (first = 0, then one per restart) that last reported it.
+    generation: u64,
+}
+
+/// Service types (domains) browsed at most: `*` follows the domains it hears,
+/// and a LAN can plant thousands.
+pub const MAX_BROWSED_TYPES: usize = 32;
+/// How long mdns-sd waits for an answer when verifying an old record.
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often instances are checked against the view's TTL cap.
+const VERIFY_CHECK: Duration = Duration::from_secs(5);
+/// Records of one type verified one by one per check at most (each
+/// verification multicasts questions); more, and the type's browse is
+/// refreshed instead.
+const MAX_VERIFIES_PER_CHECK: usize = 20;
+/// A browse that mdns-sd dropped is restarted after this pause (it drops one
+/// whose event queue filled, i.e. under a flood).
+const BROWSE_RESTART_PAUSE: Duration = Duration::from_millis(500);
+
+/// Follows one service type until the daemon shuts down or `DnsSd` is dropped.
+async fn follow_type(dnssd: std::sync::Weak<DnsSd>, ty: String, domain: String) {
+    let mut generation = 0u64;
+    loop {
+        let events = {
+            let Some(this) = dnssd.upgrade() else { return };
+            match retry_async(|| this.daemon.browse(&ty)).await {
+                Ok(events) => events,
+                Err(error) => {
+                    tracing::warn!(%error, ty, "cannot browse DNS-SD");
+                    return;
+                }
+            }
+        };
+        if generation > 0 {
+            // The replay of mdns-sd's cache comes first; what it leaves out was
+            // removed while the browse was down.
+            let weak = dnssd.clone();
+            let (ty, settle) = (ty.clone(), BROWSE_SETTLE);
+            tokio::spawn(async move {
+                tokio::time::sleep(settle).await;
+                if let Some(this) = weak.upgrade() {
+                    this.forget_unheard(&ty, generation);
+                }
+            });
+        }
+        while let Ok(event) = events.recv_async().await {
+            let Some(this) = dnssd.upgrade() else { return };
+            match event {
+                ServiceEvent::ServiceResolved(info) => {
+                    this.resolved(&ty, &domain, &info, generation)
+                }
+                ServiceEvent::ServiceRemoved(_, fullname) => this.removed(&fullname),
+                _ => {}
+            }
+        }
+        let Some(this) = dnssd.upgrade() else { return };
+        if this.stopping.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        if !this.lock_refreshing().remove(&ty) {
+            Counters::add(&this.counters.browse_restarts, 1);
+        }
+        tracing::debug!(
+            ty,
+            "a DNS-SD browse ended (mdns-sd dropped it, or we refreshed it); browsing again"
+        );
+        drop(this);
+        generation += 1;
+        tokio::time::sleep(BROWSE_RESTART_PAUSE).await;
+    }
 }
 
 impl DnsSd {
@@ -79,6 +169,7 @@ impl DnsSd {
         interfaces: &[NetInterface],
         view: Arc<LiveView>,
         max_nodes: usize,
+        counters: Arc<Counters>,
     ) -> Result<Arc<Self>> {
         let daemon = ServiceDaemon::new()
             .map_err(|e| Error::unavailable(format!("cannot start mdns-sd: {e}")))?;
@@ -99,15 +190,24 @@ impl DnsSd {
             registered: Mutex::new(HashMap::new()),
             next_lapse: Mutex::new(None),
             browsing: Mutex::new(HashMap::new()),
-            resolved: Arc::new(Mutex::new(HashMap::new())),
+            resolved: Mutex::new(HashMap::new()),
             max_nodes,
+            counters,
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            refreshing: Mutex::new(Default::default()),
         });
         let weak = Arc::downgrade(&dnssd);
         tokio::spawn(async move {
+            let mut since_verify = Duration::ZERO;
             loop {
                 tokio::time::sleep(LAPSE_CHECK).await;
                 let Some(dnssd) = weak.upgrade() else { return };
                 dnssd.withdraw_lapsed();
+                since_verify += LAPSE_CHECK;
+                if since_verify >= VERIFY_CHECK {
+                    since_verify = Duration::ZERO;
+                    dnssd.verify_old();
+                }
             }
         });
         Ok(dnssd)
@@ -212,8 +312,10 @@ impl DnsSd {
         }
     }
 
-    /// Browses the domain's service type (once), feeding the live view.
-    pub fn browse(&self, domain: &str) {
+    /// Browses the domain's service type (once), feeding the live view. At most
+    /// [`MAX_BROWSED_TYPES`] types are followed; each is a task on the shared
+    /// runtime (no thread per type), restarted when mdns-sd drops it.
+    pub fn browse(self: &Arc<Self>, domain: &str) {
         let Some(ty) = service_type(domain) else {
             return;
         };
@@ -222,67 +324,131 @@ impl DnsSd {
             if browsing.contains_key(&ty) {
                 return;
             }
-            browsing.insert(ty.clone(), Instant::now());
-        }
-        let events = match retry(|| self.daemon.browse(&ty)) {
-            Ok(events) => events,
-            Err(error) => {
-                tracing::warn!(%error, ty, "cannot browse DNS-SD");
+            if browsing.len() >= MAX_BROWSED_TYPES {
+                Counters::add(&self.counters.domains_not_followed, 1);
                 return;
             }
-        };
-        let view = self.view.clone();
-        let resolved = self.resolved.clone();
-        let domain = domain.to_string();
-        let max_nodes = self.max_nodes;
-        std::thread::Builder::new()
-            .name("microreg-dnssd".into())
-            .spawn(move || {
-                while let Ok(event) = events.recv() {
-                    match event {
-                        ServiceEvent::ServiceResolved(info) => {
-                            let Some(service) = node_of(&info.fullname, &ty, &info) else {
-                                continue;
-                            };
-                            let key = NodeKey {
-                                domain: domain.clone(),
-                                service: service.name.clone(),
-                                node_id: service.nodes[0].id.clone(),
-                            };
-                            {
-                                let mut map = resolved.lock().unwrap_or_else(|e| e.into_inner());
-                                if map.len() < max_nodes || map.contains_key(&info.fullname) {
-                                    map.insert(info.fullname.clone(), key);
-                                }
-                            }
-                            view.observe(&domain, service, Source::DnsSd, Duration::ZERO);
-                        }
-                        ServiceEvent::ServiceRemoved(_, fullname) => {
-                            let key = resolved
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .remove(&fullname);
-                            if let Some(key) = key {
-                                view.forget(&key, Source::DnsSd);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            })
-            .expect("cannot start the DNS-SD browse thread");
+            browsing.insert(ty.clone(), Instant::now());
+        }
+        let weak = Arc::downgrade(self);
+        crate::runtime::handle().spawn(follow_type(weak, ty, domain.to_string()));
     }
 
-    /// When a browse of `domain` has had time to hear the LAN's answers (mdns-sd
-    /// resolves instances in a few hundred milliseconds); `None` if not browsed.
-    pub fn settled_at(&self, domain: &str) -> Option<Instant> {
+    /// Stops every browse of ours in mdns-sd, as if it had dropped them: for
+    /// tests of the recovery.
+    pub fn drop_browses(&self) {
+        let types = self.browsed_types();
+        for ty in types {
+            let _ = retry(|| self.daemon.stop_browse(&ty));
+        }
+    }
+
+    /// One resolved instance: into the view, remembered for its removal.
+    fn resolved(&self, ty: &str, domain: &str, info: &mdns_sd::ResolvedService, generation: u64) {
+        let Some(service) = node_of(&info.fullname, ty, info) else {
+            return;
+        };
+        let key = NodeKey {
+            domain: domain.to_string(),
+            service: service.name.clone(),
+            node_id: service.nodes[0].id.clone(),
+        };
+        {
+            let mut map = self.lock_resolved();
+            if map.len() < self.max_nodes || map.contains_key(&info.fullname) {
+                map.insert(
+                    info.fullname.clone(),
+                    Resolved {
+                        key,
+                        seen: Instant::now(),
+                        generation,
+                    },
+                );
+            }
+        }
+        // DNS-SD records carry no signature.
+        self.view
+            .observe_received(domain, service, Source::DnsSd, Duration::ZERO, false);
+    }
+
+    fn removed(&self, fullname: &str) {
+        let gone = self.lock_resolved().remove(fullname);
+        if let Some(gone) = gone {
+            self.view.forget_received(&gone.key, Source::DnsSd);
+        }
+    }
+
+    /// After a restarted browse has replayed mdns-sd's cache: instances of `ty`
+    /// not heard since the restart were removed while nobody listened.
+    fn forget_unheard(&self, ty: &str, generation: u64) {
+        let stale: Vec<String> = self
+            .lock_resolved()
+            .iter()
+            .filter(|(name, r)| r.generation < generation && name.ends_with(ty))
+            .map(|(name, _)| name.clone())
+            .collect();
+        for fullname in stale {
+            self.removed(&fullname);
+        }
+    }
+
+    /// Records held past the view's TTL cap: mdns-sd keeps a record as long as
+    /// it claimed (up to 2³¹ s). A few are verified one by one (RFC 6762
+    /// §10.4: if nobody answers, mdns-sd removes them); when a type has more
+    /// (a flood's fakes), its browse is refreshed instead: mdns-sd drops the
+    /// type's cache and asks the LAN again, live nodes answer, and what is not
+    /// heard again is forgotten (as after a restart).
+    fn verify_old(&self) {
+        let now = Instant::now();
+        let cap = self.view.limits().max_ttl;
+        let types = self.browsed_types();
+        let mut by_type: HashMap<String, Vec<String>> = HashMap::new();
+        {
+            let mut map = self.lock_resolved();
+            for (name, resolved) in map.iter_mut().filter(|(_, r)| now >= r.seen + cap) {
+                resolved.seen = now;
+                if let Some(ty) = types.iter().find(|ty| name.ends_with(ty.as_str())) {
+                    by_type.entry(ty.clone()).or_default().push(name.clone());
+                }
+            }
+        }
+        for (ty, names) in by_type {
+            if names.len() > MAX_VERIFIES_PER_CHECK {
+                self.lock_refreshing().insert(ty.clone());
+                let _ = self.daemon.stop_browse(&ty);
+            } else {
+                for fullname in names {
+                    let _ = self.daemon.verify(fullname, VERIFY_TIMEOUT);
+                }
+            }
+        }
+    }
+
+    /// The service types being browsed.
+    fn browsed_types(&self) -> Vec<String> {
+        let browsing = self.browsing.lock().unwrap_or_else(|e| e.into_inner());
+        browsing.keys().cloned().collect()
+    }
+
+    fn lock_refreshing(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.refreshing.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_resolved(&self) -> std::sync::MutexGuard<'_, HashMap<String, Resolved>> {
+        self.resolved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// When browsing `domain` began; `None` if not browsed.
+    pub fn browse_started(&self, domain: &str) -> Option<Instant> {
         let ty = service_type(domain)?;
         let browsing = self.browsing.lock().unwrap_or_else(|e| e.into_inner());
-        browsing.get(&ty).map(|started| *started + BROWSE_SETTLE)
+        browsing.get(&ty).copied()
     }
 
     /// Unregisters everything (sends goodbyes) and stops the daemon.
     pub fn shutdown(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Release);
         let all: Vec<Registered> = self.lock_registered().drain().map(|(_, r)| r).collect();
         for registration in all {
             let _ = retry(|| self.daemon.unregister(&registration.fullname));

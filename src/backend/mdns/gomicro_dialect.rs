@@ -2,37 +2,66 @@
 //! announces them (and says goodbye), asks about others, and listens to all
 //! mDNS traffic to keep the live view current.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use hickory_proto::op::{Message, MessageType, OpCode};
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::rdata::PTR;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::net::UdpSocket;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use super::answer_limiter::AnswerLimiter;
 use super::counters::Counters;
+use super::domains::{self, KnownDomains};
 use super::gomicro_names;
 use super::gomicro_parse::{self, Sighting};
 use super::gomicro_records;
+use super::inflate_budget::InflateBudget;
 use super::live_view::{LiveView, NodeKey, Source};
+use super::lookup::{self, Asker, Latency, Target};
 use super::published::{check_publishable, Change, Published, PublishedNode};
+use super::questions::{Purpose, Question, Questions};
+use super::signing::{Refusal, Signed, Signer};
 use super::transport::{Role, Transport, MAX_DATAGRAM};
 use super::wire;
 use crate::error::Result;
 use crate::model::Service;
+use crate::registry::{Action, WILDCARD_DOMAIN};
 
 /// How often expiry, re-queries, lapsed registrations and repeats are checked.
 const TICK: Duration = Duration::from_millis(200);
-/// One follow-up question per name at most this often.
-const ASK_AGAIN_AFTER: Duration = Duration::from_secs(1);
-/// Bound on remembered follow-up questions.
-const MAX_ASKED: usize = 4096;
+/// Catch-ups (re-asking a service after a burst of unsolicited new nodes, in
+/// case some of the burst was lost) running at once at most.
+const MAX_CATCH_UPS: usize = 64;
+/// How long a catch-up asks at most.
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(3);
+/// Known answers one question carries at most (they must fit one datagram,
+/// see [`super::questions::MAX_QUERY_BYTES`]). A repeated question about a
+/// service with more nodes would make every responder send every node again,
+/// so it is not repeated (only a lookup's first round asks it).
+const MAX_KNOWN_ANSWERS: usize = 100;
+/// How long the known answers of a truncated query (RFC 6762 §7.2) are awaited
+/// before answering with what came: our queriers send the continuation
+/// datagrams back to back, so they arrive within a few milliseconds.
+const KNOWN_ANSWER_WAIT: Duration = Duration::from_millis(40);
+/// Truncated queries awaiting their continuations at most (then answered at once).
+const MAX_PENDING_QUERIES: usize = 256;
+/// Service names remembered per domain from listings (to ask again for the
+/// ones whose answers were lost).
+const MAX_LISTED: usize = 4096;
 /// Announcements sent per tick at most (250 a second): nodes registered together
 /// fall due together, and their records are built only as they go out.
 const MAX_ANNOUNCEMENTS_PER_TICK: usize = 50;
+/// An asker offering at least this payload (EDNS(0)) gets packed answers.
+const MIN_PACKED_PAYLOAD: u16 = 1232;
+
+/// Answer sets, one per node, that one datagram carries.
+type AnswerSets = Vec<Vec<Record>>;
 
 /// The dialect's state; shared by its tasks and the registry.
 pub struct GoMicroDialect {
@@ -42,7 +71,26 @@ pub struct GoMicroDialect {
     counters: Arc<Counters>,
     host: Name,
     local_ips: Vec<IpAddr>,
-    asked: Mutex<HashMap<Name, Instant>>,
+    /// The one gate for every question we send.
+    questions: Questions,
+    /// Bounds the TXT inflation each datagram and each source can cost us.
+    inflation: InflateBudget,
+    /// Domains learnt from the wire, for `*`.
+    pub domains: Arc<KnownDomains>,
+    /// Service names that listings mentioned, per domain.
+    listed: Mutex<HashMap<String, BTreeSet<String>>>,
+    /// (domain, service) pairs being caught up after a burst.
+    catching_up: Mutex<HashSet<(String, String)>>,
+    /// Answer latency on this LAN, shared with the registry's lookups.
+    pub latency: Arc<Latency>,
+    /// Itself, for the tasks it starts.
+    this: std::sync::Weak<Self>,
+    /// Truncated queries by source, gathering their known answers.
+    pending: Mutex<HashMap<SocketAddr, (Message, Instant)>>,
+    /// Bounds the answer bytes each destination gets.
+    answers: AnswerLimiter,
+    /// With registry keys: signs what we send, verifies what we receive.
+    signer: Option<Arc<Signer>>,
 }
 
 impl GoMicroDialect {
@@ -51,6 +99,9 @@ impl GoMicroDialect {
         transport: Transport,
         view: Arc<LiveView>,
         counters: Arc<Counters>,
+        domains: Arc<KnownDomains>,
+        latency: Arc<Latency>,
+        signer: Option<Arc<Signer>>,
     ) -> (Arc<Self>, Vec<AbortHandle>) {
         let local_ips = transport
             .interfaces
@@ -58,11 +109,20 @@ impl GoMicroDialect {
             .flat_map(|i| i.v4.iter().map(|a| IpAddr::V4(*a)))
             .take(1)
             .collect();
-        let dialect = Arc::new(GoMicroDialect {
+        let dialect = Arc::new_cyclic(|this| GoMicroDialect {
+            this: this.clone(),
+            pending: Mutex::new(HashMap::new()),
             published: Mutex::new(Published::default()),
             host: gomicro_names::host_name(),
             local_ips,
-            asked: Mutex::new(HashMap::new()),
+            questions: Questions::new(counters.clone()),
+            inflation: InflateBudget::default(),
+            domains,
+            listed: Mutex::new(HashMap::new()),
+            catching_up: Mutex::new(HashSet::new()),
+            latency,
+            answers: AnswerLimiter::default(),
+            signer,
             view,
             counters,
             transport,
@@ -101,13 +161,14 @@ impl GoMicroDialect {
                 ttl,
                 &self.host,
                 &self.local_ips,
+                self.signer.as_ref(),
             )?);
         }
         // Every node was prepared (and so checked) before any is published; each
         // is then announced as it goes in, so 1000 nodes never sit in memory
         // twice as records waiting to be sent.
         for node in prepared {
-            let records = node.records.answer_records(node.ttl);
+            let records = node.answer_records(node.ttl);
             let record_ttl = Duration::from_secs(u64::from(node.ttl));
             let single = node.service.clone();
             let change = self.published().upsert(node);
@@ -148,24 +209,108 @@ impl GoMicroDialect {
     }
 
     /// Asks who serves `service` in `domain` (go-micro's GetService question).
-    pub async fn query_service(&self, domain: &str, service: &str) {
-        if let Ok(name) = gomicro_names::service_name(service, domain) {
-            self.ask(name, RecordType::PTR).await;
-        }
+    pub async fn query_service(&self, domain: &str, service: &str, purpose: Purpose) {
+        let question = self.service_question(domain, service, Instant::now());
+        self.ask(question.into_iter().collect(), purpose).await;
     }
 
     /// Asks for every service name in `domain` (go-micro's ListServices question).
-    pub async fn query_listing(&self, domain: &str) {
-        if let Ok(name) = gomicro_names::listing_name(domain) {
-            self.ask(name, RecordType::PTR).await;
+    pub async fn query_listing(&self, domain: &str, purpose: Purpose) {
+        let question = self.listing_question(domain, Instant::now());
+        self.ask(question.into_iter().collect(), purpose).await;
+    }
+
+    /// `<service>.<domain>.` PTR, with the nodes we hold as known answers.
+    fn service_question(&self, domain: &str, service: &str, now: Instant) -> Option<Question> {
+        let name = gomicro_names::service_name(service, domain).ok()?;
+        let mut question = Question::new(name.clone(), RecordType::PTR);
+        for (node_id, ttl) in self.view.known_answers(domain, service, now) {
+            if let Ok(instance) = gomicro_names::instance_name(&node_id, service, domain) {
+                question.known_answers.push(Record::from_rdata(
+                    name.clone(),
+                    ttl,
+                    RData::PTR(PTR(instance)),
+                ));
+            }
         }
+        Some(question)
+    }
+
+    /// `_services.<domain>.` PTR, with the services we hold as known answers.
+    fn listing_question(&self, domain: &str, now: Instant) -> Option<Question> {
+        let name = gomicro_names::listing_name(domain).ok()?;
+        let mut question = Question::new(name.clone(), RecordType::PTR);
+        for (service, ttl) in self.view.services_in(domain, now) {
+            if ttl == 0 {
+                continue; // DNS-SD only: go-micro's listing may still be worth hearing
+            }
+            if let Ok(entry) = gomicro_names::listing_instance(&service, domain) {
+                question.known_answers.push(Record::from_rdata(
+                    name.clone(),
+                    ttl,
+                    RData::PTR(PTR(entry)),
+                ));
+            }
+        }
+        Some(question)
+    }
+
+    /// The domains a lookup in `domain` covers: itself, or for `*` the
+    /// domains followed (bounded; see [`KnownDomains::followed`]).
+    pub fn domains_of(&self, domain: &str) -> Vec<String> {
+        self.domains.followed(domain, self.view.domains())
+    }
+
+    /// The questions of one lookup round for `target` over `domains`
+    /// (`purpose`: a caller's lookup, or a catch-up the LAN triggered). Only a
+    /// first round asks about services whose nodes are too many to list as
+    /// known answers.
+    pub async fn ask_lookup_round(
+        &self,
+        target: &Target,
+        domains: &[String],
+        first: bool,
+        purpose: Purpose,
+    ) {
+        let now = Instant::now();
+        let repeatable = |q: &Question| first || q.known_answers.len() <= MAX_KNOWN_ANSWERS;
+        let mut questions = Vec::new();
+        if target.domain() == WILDCARD_DOMAIN {
+            questions.push(domains::service_types_question());
+        }
+        for domain in domains {
+            match target {
+                Target::Service { name, .. } => {
+                    questions.extend(self.service_question(domain, name, now).filter(repeatable));
+                }
+                Target::Listing { .. } => {
+                    questions.extend(self.listing_question(domain, now).filter(repeatable));
+                    let mut services: BTreeSet<String> =
+                        self.view.services_in(domain, now).into_keys().collect();
+                    if let Some(listed) = self.lock_listed().get(domain) {
+                        services.extend(listed.iter().cloned());
+                    }
+                    for service in services {
+                        questions.extend(
+                            self.service_question(domain, &service, now)
+                                .filter(repeatable),
+                        );
+                    }
+                }
+            }
+        }
+        self.ask(questions, purpose).await;
+    }
+
+    fn lock_listed(&self) -> std::sync::MutexGuard<'_, HashMap<String, BTreeSet<String>>> {
+        self.listed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Goodbyes for everything still published, without waiting (for `Drop`).
     pub fn goodbye_all_now(&self) {
         let nodes = self.published().take_all();
         for node in nodes {
-            if let Ok(bytes) = gomicro_records::announcement(node.records.answer_records(0)) {
+            if let Ok(bytes) = gomicro_records::announcement(node.answer_records(0)) {
                 self.transport.try_multicast_from_mdns(&bytes);
                 Counters::add(&self.counters.goodbyes, 1);
             }
@@ -176,30 +321,14 @@ impl GoMicroDialect {
         self.published().len()
     }
 
-    async fn ask(&self, name: Name, kind: RecordType) {
-        match gomicro_records::query(name, kind) {
-            Ok(bytes) => self.transport.multicast_query(&bytes).await,
-            Err(error) => tracing::debug!(%error, "cannot build an mDNS query"),
+    /// Sends what the gate admits, packed into few messages, from our query port.
+    async fn ask(&self, questions: Vec<Question>, purpose: Purpose) {
+        if questions.is_empty() {
+            return;
         }
-    }
-
-    /// A follow-up question, at most once a second per name.
-    async fn ask_rate_limited(&self, name: Name, kind: RecordType) {
-        {
-            let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            if asked
-                .get(&name)
-                .is_some_and(|at| now < *at + ASK_AGAIN_AFTER)
-            {
-                return;
-            }
-            if asked.len() >= MAX_ASKED {
-                asked.clear();
-            }
-            asked.insert(name.clone(), now);
+        for bytes in self.questions.admit(questions, purpose) {
+            self.transport.multicast_query(&bytes).await;
         }
-        self.ask(name, kind).await;
     }
 
     async fn announce(&self, records: Vec<Record>) {
@@ -210,7 +339,7 @@ impl GoMicroDialect {
     }
 
     async fn goodbye(&self, node: &PublishedNode) {
-        if let Ok(bytes) = gomicro_records::announcement(node.records.answer_records(0)) {
+        if let Ok(bytes) = gomicro_records::announcement(node.answer_records(0)) {
             self.transport.multicast_from_mdns(&bytes).await;
             Counters::add(&self.counters.goodbyes, 1);
         }
@@ -233,15 +362,62 @@ impl GoMicroDialect {
             return;
         }
         match message.metadata.message_type {
-            MessageType::Query if role == Role::Mdns => self.answer(&message, from).await,
+            MessageType::Query if role == Role::Mdns => {
+                if let Some(query) = self.gather_known_answers(message, from) {
+                    self.answer(&query, from).await;
+                }
+            }
             MessageType::Query => {}
-            MessageType::Response => self.learn(&message).await,
+            MessageType::Response => self.learn(&message, from.ip(), role).await,
         }
     }
 
-    /// Answers questions about our nodes, unicast to the asker, one node per message.
+    /// A query whose known answers continue in further datagrams (TC bit) is
+    /// held until its last datagram or [`KNOWN_ANSWER_WAIT`]; returns the query
+    /// to answer now, if any.
+    fn gather_known_answers(&self, message: Message, from: SocketAddr) -> Option<Message> {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let truncated = message.metadata.truncation;
+        let Some((held, _)) = pending.get_mut(&from) else {
+            if !truncated || pending.len() >= MAX_PENDING_QUERIES {
+                return Some(message);
+            }
+            let started = Instant::now();
+            pending.insert(from, (message, started));
+            drop(pending);
+            if let Some(dialect) = self.weak_self() {
+                tokio::spawn(async move {
+                    tokio::time::sleep(KNOWN_ANSWER_WAIT).await;
+                    let query = {
+                        let mut pending = dialect.pending.lock().unwrap_or_else(|e| e.into_inner());
+                        match pending.get(&from) {
+                            Some((_, at)) if *at == started => pending.remove(&from),
+                            _ => None,
+                        }
+                    };
+                    if let Some((query, _)) = query {
+                        dialect.answer(&query, from).await;
+                    }
+                });
+            }
+            return None;
+        };
+        held.queries.extend(message.queries);
+        held.answers.extend(message.answers);
+        if truncated {
+            return None;
+        }
+        pending.remove(&from).map(|(query, _)| query)
+    }
+
+    /// Answers questions about our nodes, unicast to the asker: one node per
+    /// message (go-micro's querier keeps only a message's last node), or packed
+    /// into few datagrams for askers that offer a large payload (EDNS(0), as
+    /// microreg's querier does). Only on-link askers are answered (RFC 6762
+    /// §11), and each destination within a byte rate, so a forged source
+    /// cannot turn us into an amplifier.
     async fn answer(&self, query: &Message, from: SocketAddr) {
-        let mut messages = Vec::new();
+        let mut sets = Vec::new();
         let mut unicast_bit = false;
         {
             let published = self.published();
@@ -251,11 +427,18 @@ impl GoMicroDialect {
             for question in &query.queries {
                 unicast_bit |= question.mdns_unicast_response();
                 for answers in published.answers(question, &self.host) {
-                    messages.push(answers);
+                    // RFC 6762 §7.1: the asker holds this one for long enough.
+                    if !is_known(&answers, &query.answers) {
+                        sets.push(answers);
+                    }
                 }
             }
         }
-        if messages.is_empty() {
+        if sets.is_empty() {
+            return;
+        }
+        if !self.transport.is_on_link(from.ip()) {
+            Counters::add(&self.counters.queries_off_link, 1);
             return;
         }
         // RFC 6762 §18.1 (and go-micro): id 0, or the query's id for a unicast reply.
@@ -264,49 +447,189 @@ impl GoMicroDialect {
         } else {
             0
         };
-        Counters::add(&self.counters.queries_answered, 1);
-        for answers in messages {
-            match gomicro_records::response(id, &query.queries, answers) {
-                Ok(bytes) => self.transport.unicast(&bytes, from).await,
-                Err(error) => tracing::debug!(%error, "cannot encode an answer"),
+        // Each datagram with the answer sets it carries: packed for askers that
+        // offer a large payload, else one node per message.
+        let payload = query.edns.as_ref().map_or(0, |e| e.max_payload());
+        let datagrams: Vec<(AnswerSets, Option<Vec<u8>>)> = if payload >= MIN_PACKED_PAYLOAD {
+            let limit = usize::from(payload.min(gomicro_records::PACKED_PAYLOAD));
+            match gomicro_records::packed_batches(id, &query.queries, sets, limit) {
+                Ok(packed) => packed
+                    .into_iter()
+                    .map(|(sets, bytes)| (sets, Some(bytes)))
+                    .collect(),
+                Err(error) => {
+                    tracing::debug!(%error, "cannot encode an answer");
+                    return;
+                }
             }
+        } else {
+            sets.into_iter().map(|set| (vec![set], None)).collect()
+        };
+        Counters::add(&self.counters.queries_answered, 1);
+        for (sets, encoded) in datagrams {
+            // A long answer burst can outlast a deregistration: an answer sent
+            // after the node's goodbye would bring it back on every peer.
+            let total = sets.len();
+            let live: Vec<Vec<Record>> = {
+                let published = self.published();
+                sets.into_iter()
+                    .filter(|set| published.still_answers(set))
+                    .collect()
+            };
+            if live.is_empty() {
+                continue;
+            }
+            let bytes = match encoded {
+                Some(bytes) if live.len() == total => bytes,
+                _ => match gomicro_records::response(id, &query.queries, live.concat()) {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        tracing::debug!(%error, "cannot encode an answer");
+                        continue;
+                    }
+                },
+            };
+            if !self.answers.take(from.ip(), bytes.len()) {
+                Counters::add(&self.counters.answers_held, 1);
+                return;
+            }
+            self.transport.unicast(&bytes, from).await;
         }
     }
 
     /// Feeds node sightings into the live view and asks about what is incomplete.
-    async fn learn(&self, message: &Message) {
-        for sighting in gomicro_parse::read(message) {
+    async fn learn(&self, message: &Message, source: IpAddr, role: Role) {
+        for domain in domains::domains_in(message) {
+            if self.domains.learn(&domain) {
+                self.view.hint();
+            }
+        }
+        let mut follow_ups = Vec::new();
+        let mut bursts = BTreeSet::new();
+        let budget = self.inflation.grant(source);
+        let (sightings, inflated) = gomicro_parse::read_within(message, budget);
+        self.inflation.spend(source, inflated);
+        for sighting in sightings {
             match sighting {
                 Sighting::Node {
                     domain,
                     service,
                     ttl,
+                    signature,
                 } => {
                     Counters::add(&self.counters.nodes_seen, 1);
+                    let signed = match &self.signer {
+                        None => false,
+                        Some(signer) => {
+                            let content = Signed {
+                                domain: &domain,
+                                service: &service,
+                                alive: ttl > 0,
+                            };
+                            match signer.verify(&content, signature.as_deref()) {
+                                Ok(()) => true,
+                                Err(Refusal::Unsigned) => false,
+                                Err(Refusal::Duplicate) => continue,
+                                Err(refusal) => {
+                                    tracing::debug!(?refusal, node = ?service.nodes.first().map(|n| &n.id), "signed record refused");
+                                    Counters::add(&self.counters.signatures_rejected, 1);
+                                    continue;
+                                }
+                            }
+                        }
+                    };
                     let ttl = Duration::from_secs(u64::from(ttl));
-                    self.view.observe(&domain, service, Source::GoMicro, ttl);
+                    let name = service.name.clone();
+                    let action = self.view.observe_received(
+                        &domain,
+                        service,
+                        Source::GoMicro,
+                        ttl,
+                        signed,
+                    );
+                    // New nodes announced unasked come in bursts (a process
+                    // registering many); some of a burst may have been lost.
+                    if action == Some(Action::Create) && role == Role::Mdns {
+                        bursts.insert((domain, name));
+                    }
                 }
                 Sighting::Listing {
                     domain, service, ..
                 } => {
-                    if self.view.get(&service, &domain).is_empty() {
+                    let new = {
+                        let mut listed = self.lock_listed();
+                        let names = listed.entry(domain.clone()).or_default();
+                        names.len() < MAX_LISTED && names.insert(service.clone())
+                    };
+                    if self.view.count(Some(&service), &domain) == 0 {
+                        if new {
+                            self.view.hint();
+                        }
                         if let Ok(name) = gomicro_names::service_name(&service, &domain) {
-                            self.ask_rate_limited(name, RecordType::PTR).await;
+                            follow_ups.push(Question::new(name, RecordType::PTR));
                         }
                     }
                 }
                 Sighting::Unresolved(instance) => {
-                    self.ask_rate_limited(instance, RecordType::ANY).await;
+                    follow_ups.push(Question::new(instance, RecordType::ANY));
                 }
             }
         }
+        self.ask(follow_ups, Purpose::FollowUp).await;
+        for (domain, service) in bursts {
+            self.catch_up(domain, service);
+        }
+    }
+
+    /// Asks about a service again, in lookup rounds, shortly after a burst of
+    /// its nodes was announced, so that nodes whose announcement was lost are
+    /// found now rather than at the announcer's repeat (or never, for peers
+    /// that announce once).
+    fn catch_up(&self, domain: String, service: String) {
+        let Some(dialect) = self.weak_self() else {
+            return;
+        };
+        {
+            let mut running = self.catching_up.lock().unwrap_or_else(|e| e.into_inner());
+            if running.len() >= MAX_CATCH_UPS || !running.insert((domain.clone(), service.clone()))
+            {
+                return;
+            }
+        }
+        tokio::spawn(async move {
+            // Let the burst itself arrive first.
+            tokio::time::sleep(dialect.latency.get() * 2).await;
+            let target = Target::Service {
+                name: service.clone(),
+                domain: domain.clone(),
+            };
+            lookup::settle(
+                &dialect.view,
+                &*dialect,
+                &dialect.latency,
+                &target,
+                lookup::NotBefore::now(),
+                Instant::now() + CATCH_UP_LIMIT,
+            )
+            .await;
+            dialect
+                .catching_up
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&(domain, service));
+        });
+    }
+
+    fn weak_self(&self) -> Option<Arc<Self>> {
+        self.this.upgrade()
     }
 
     /// Expiry, re-queries, lapsed registrations and repeated announcements.
     async fn on_tick(&self) {
         let now = Instant::now();
         for (domain, service) in self.view.expire(now) {
-            self.query_service(&domain, &service).await;
+            self.query_service(&domain, &service, Purpose::Requery)
+                .await;
         }
         let (lapsed, due) = {
             let mut published = self.published();
@@ -323,6 +646,34 @@ impl GoMicroDialect {
             self.announce(records).await;
         }
     }
+}
+
+/// A catch-up asks in its one domain.
+#[async_trait]
+impl Asker for GoMicroDialect {
+    async fn ask_round(&self, target: &Target, _round: u32) {
+        let domains = self.domains_of(target.domain());
+        // A catch-up follows a burst already heard: never a first round. The
+        // LAN triggered it: the follow-up budget pays.
+        self.ask_lookup_round(target, &domains, false, Purpose::CatchUp)
+            .await;
+    }
+}
+
+/// Whether the PTR that opens `answers` is among the asker's known answers with
+/// at least half our TTL left (RFC 6762 §7.1).
+fn is_known(answers: &[Record], known: &[Record]) -> bool {
+    let Some(first) = answers.first() else {
+        return false;
+    };
+    let RData::PTR(ours) = &first.data else {
+        return false;
+    };
+    known.iter().any(|k| {
+        matches!(&k.data, RData::PTR(theirs) if theirs.0 == ours.0)
+            && k.name == first.name
+            && k.ttl >= first.ttl / 2
+    })
 }
 
 async fn receive(dialect: Arc<GoMicroDialect>, socket: Arc<UdpSocket>, role: Role) {

@@ -27,6 +27,57 @@ fn name_of(parts: &[&str]) -> Result<Name> {
     })
 }
 
+/// The longest DNS label (RFC 1035 §2.3.4).
+pub const MAX_LABEL: usize = 63;
+/// The longest DNS name in presentation form without the final dot.
+pub const MAX_NAME: usize = 253;
+/// Bytes a go-micro default node id (`<service name>-<uuid>`) adds to the name.
+pub const DEFAULT_ID_SUFFIX: usize = 37;
+
+/// Checks up front that a node can be carried by mDNS, with a message that
+/// says which limit it exceeds and what to do (rather than a DNS encoder's
+/// error from deep inside).
+pub fn check_node_fits(node_id: &str, service: &str, domain: &str) -> Result<()> {
+    for label in node_id.split('.') {
+        if label.len() > MAX_LABEL {
+            let hint = if node_id.starts_with(service)
+                && node_id.len() == service.len() + DEFAULT_ID_SUFFIX
+            {
+                format!(
+                    " go-micro's default id <service name>-<uuid> adds {DEFAULT_ID_SUFFIX} bytes to the \
+                     service name, so keep service names within {} bytes, or give the node a shorter id",
+                    MAX_LABEL - DEFAULT_ID_SUFFIX
+                )
+            } else {
+                " give the node a shorter id".to_string()
+            };
+            return Err(Error::invalid(format!(
+                "node id {node_id:?} is too long for mDNS: it is one DNS label of {} bytes, more \
+                 than DNS's {MAX_LABEL};{hint}",
+                label.len()
+            )));
+        }
+    }
+    for (what, text) in [("service name", service), ("domain", domain)] {
+        if let Some(label) = text.split('.').find(|l| l.len() > MAX_LABEL) {
+            return Err(Error::invalid(format!(
+                "{what} {text:?} is too long for mDNS: its part {label:?} is {} bytes, more than \
+                 DNS's {MAX_LABEL} per dot-separated label; shorten it",
+                label.len()
+            )));
+        }
+    }
+    let total = node_id.len() + service.len() + domain.len() + 2;
+    if total > MAX_NAME {
+        return Err(Error::invalid(format!(
+            "node {node_id:?} of {service:?} is too long for mDNS: its name \
+             <node id>.<service>.<domain> is {total} bytes, more than DNS's {MAX_NAME}; \
+             shorten the service name or the node id"
+        )));
+    }
+    instance_name(node_id, service, domain).map(|_| ())
+}
+
 /// `<service>.<domain>.`: what a go-micro GetService asks for.
 pub fn service_name(service: &str, domain: &str) -> Result<Name> {
     name_of(&[service, domain])
@@ -106,6 +157,30 @@ mod tests {
             to_text(&listing_instance("a.b", "micro").unwrap()),
             "a.b._services.micro"
         );
+    }
+
+    #[test]
+    fn a_default_id_of_a_long_service_name_is_refused_with_a_clear_message() {
+        let service = "a-service-name-of-27-bytes-";
+        assert_eq!(service.len(), 27);
+        let id = format!("{service}-6a1b2c3d-1111-4222-8333-944455556666");
+        let message = check_node_fits(&id, service, "micro")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("64 bytes, more than DNS's 63"),
+            "{message}"
+        );
+        assert!(message.contains("within 26 bytes"), "{message}");
+        assert!(!message.contains("LabelBytesTooLong"), "{message}");
+        let fits = &service[..26];
+        let id = format!("{fits}-6a1b2c3d-1111-4222-8333-944455556666");
+        assert!(check_node_fits(&id, fits, "micro").is_ok());
+        let long_label = format!("{}.x", "s".repeat(64));
+        assert!(check_node_fits("n", &long_label, "micro")
+            .unwrap_err()
+            .to_string()
+            .contains("per dot-separated label"));
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub enum Sighting {
         domain: String,
         service: Service,
         ttl: u32,
+        /// microreg's signature of the record, if it carries one.
+        signature: Option<String>,
     },
     /// A listing entry `<service>._services.<domain>.`.
     Listing {
@@ -46,6 +48,13 @@ struct Instance {
 /// Everything the message's answer and additional sections say in the dialect.
 /// Records of other dialects are skipped silently.
 pub fn read(message: &Message) -> Vec<Sighting> {
+    read_within(message, gomicro_txt::MAX_INFLATED_LEN).0
+}
+
+/// Like [`read`], inflating at most `budget` bytes of TXT payloads in all;
+/// nodes past the budget are left unread. Returns the bytes inflated.
+pub fn read_within(message: &Message, budget: u64) -> (Vec<Sighting>, u64) {
+    let mut left = budget;
     let mut instances: HashMap<Name, Instance> = HashMap::new();
     let mut hosts: HashMap<Name, Vec<IpAddr>> = HashMap::new();
     let mut pointers: Vec<(Name, Name, u32)> = Vec::new();
@@ -108,8 +117,13 @@ pub fn read(message: &Message) -> Vec<Sighting> {
             }
             continue;
         };
+        if left == 0 {
+            continue; // over budget: the rest of the datagram is not inflated
+        }
+        let (decoded, inflated) = gomicro_txt::decode_within(&strings, left);
+        left = left.saturating_sub(inflated.max(1));
         // Not go-micro's payload (e.g. a DNS-SD key=value TXT): not ours to read.
-        let Ok(txt) = gomicro_txt::decode(&strings) else {
+        let Ok(txt) = decoded else {
             continue;
         };
         if txt.service.is_empty() {
@@ -125,10 +139,7 @@ pub fn read(message: &Message) -> Vec<Sighting> {
                     false => Some(&instance.addresses),
                     true => hosts.get(target),
                 };
-                let address = ips.and_then(|ips| preferred(ips)).map(|ip| match ip {
-                    IpAddr::V4(v4) => format!("{v4}:{port}"),
-                    IpAddr::V6(v6) => format!("[{v6}]:{port}"),
-                });
+                let address = ips.and_then(|ips| node_address(ips, *port));
                 (address, (*srv_ttl).min(txt_ttl))
             }
             None => (None, txt_ttl),
@@ -140,6 +151,7 @@ pub fn read(message: &Message) -> Vec<Sighting> {
         sightings.push(Sighting::Node {
             domain: domain.to_string(),
             ttl,
+            signature: txt.signature,
             service: Service {
                 name: txt.service.clone(),
                 version: txt.version,
@@ -153,13 +165,22 @@ pub fn read(message: &Message) -> Vec<Sighting> {
             },
         });
     }
-    sightings
+    (sightings, budget - left)
 }
 
 /// Whether a name has a `_tcp`/`_udp` label, as DNS-SD names do and go-micro's never.
 fn is_dnssd_name(name: &Name) -> bool {
     name.iter()
         .any(|label| label.eq_ignore_ascii_case(b"_tcp") || label.eq_ignore_ascii_case(b"_udp"))
+}
+
+/// A node's `host:port` from its address records: IPv4 first, as go-micro
+/// prefers it. Senders sign the address this gives.
+pub fn node_address(ips: &[IpAddr], port: u16) -> Option<String> {
+    preferred(ips).map(|ip| match ip {
+        IpAddr::V4(v4) => format!("{v4}:{port}"),
+        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+    })
 }
 
 /// IPv4 first, as go-micro prefers it.
@@ -183,6 +204,7 @@ mod tests {
             service: "greeter".into(),
             version: "1.0".into(),
             endpoints: None,
+            signature: None,
         };
         EntryRecords {
             pointer: service_name("greeter", "micro").unwrap(),
@@ -211,6 +233,7 @@ mod tests {
                     service,
                     ttl,
                     domain,
+                    ..
                 } => {
                     assert_eq!(domain, "micro");
                     assert_eq!(service.version, "1.0");
@@ -283,5 +306,38 @@ mod tests {
                 ttl: 120
             }]
         );
+    }
+
+    #[test]
+    fn one_datagram_inflates_at_most_its_budget() {
+        use flate2::{write::ZlibEncoder, Compression};
+        use std::io::Write;
+        // Near 1 MiB of JSON (leading blanks are valid JSON) in ~1 KB of zlib.
+        let mut json = vec![b' '; (gomicro_txt::MAX_INFLATED_LEN as usize) - 64];
+        json.extend_from_slice(br#"{"Service":"greeter","Version":"1"}"#);
+        let mut zlib = ZlibEncoder::new(Vec::new(), Compression::best());
+        zlib.write_all(&json).unwrap();
+        let payload = hex::encode(zlib.finish().unwrap());
+        let mut answers = Vec::new();
+        for i in 0..20 {
+            let mut entry = node_entry(&format!("bomb{i}"), "10.0.0.1", 1);
+            entry.txt = payload
+                .as_bytes()
+                .chunks(255)
+                .map(|c| String::from_utf8(c.to_vec()).unwrap())
+                .collect();
+            answers.extend(entry.answer_records(120));
+        }
+        let message =
+            crate::backend::mdns::wire::decode(&gomicro_records::announcement(answers).unwrap())
+                .unwrap();
+        let budget = gomicro_txt::MAX_INFLATED_LEN;
+        let (sightings, inflated) = read_within(&message, budget);
+        assert!(inflated <= budget, "{inflated}");
+        let nodes = sightings
+            .iter()
+            .filter(|s| matches!(s, Sighting::Node { .. }))
+            .count();
+        assert!(nodes <= 1, "{nodes} payloads inflated");
     }
 }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::rdata::{A, AAAA, PTR, SRV, TXT};
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record};
 
 use crate::error::{Error, Result};
 
@@ -84,12 +84,64 @@ pub fn announcement(answers: Vec<Record>) -> Result<Vec<u8>> {
     response(0, &[], answers)
 }
 
-/// A one-question multicast query, as go-micro's client sends it.
-pub fn query(name: Name, record_type: RecordType) -> Result<Vec<u8>> {
-    let mut message = Message::new(0, MessageType::Query, OpCode::Query);
-    message.queries = vec![Query::query(name, record_type)];
-    encode(&message)
+/// Responses to `questions` carrying every answer set, packed into as few
+/// datagrams of at most `limit` bytes as fit (a set larger than the limit goes
+/// alone). For askers that said (EDNS) they take large responses and read
+/// every node of a message, unlike go-micro's querier.
+pub fn packed_responses(
+    id: u16,
+    questions: &[Query],
+    sets: Vec<Vec<Record>>,
+    limit: usize,
+) -> Result<Vec<Vec<u8>>> {
+    let packed = packed_batches(id, questions, sets, limit)?;
+    Ok(packed.into_iter().map(|(_, bytes)| bytes).collect())
 }
+
+/// Answer sets (one per node) and the datagram that carries them.
+pub type PackedDatagram = (Vec<Vec<Record>>, Vec<u8>);
+
+/// [`packed_responses`], each datagram with the answer sets it carries (so
+/// that a sender can leave out, at send time, sets that are no longer true).
+pub fn packed_batches(
+    id: u16,
+    questions: &[Query],
+    sets: Vec<Vec<Record>>,
+    limit: usize,
+) -> Result<Vec<PackedDatagram>> {
+    let overhead = response(id, questions, Vec::new())?.len();
+    let mut datagrams = Vec::new();
+    let mut pending: std::collections::VecDeque<Vec<Record>> = sets.into();
+    while !pending.is_empty() {
+        // Take sets while their sizes alone fit; then give back the last ones
+        // until the real encoding (names compress differently) fits too.
+        let mut batch: Vec<Vec<Record>> = Vec::new();
+        let mut estimate = overhead;
+        while let Some(set) = pending.pop_front() {
+            let size = response(id, questions, set.clone())?.len() - overhead;
+            if !batch.is_empty() && estimate + size > limit {
+                pending.push_front(set);
+                break;
+            }
+            estimate += size;
+            batch.push(set);
+        }
+        loop {
+            let bytes = response(id, questions, batch.concat())?;
+            if bytes.len() <= limit || batch.len() == 1 {
+                datagrams.push((batch, bytes));
+                break;
+            }
+            pending.push_front(batch.pop().expect("more than one set"));
+        }
+    }
+    Ok(datagrams)
+}
+
+/// The largest packed response we send, whatever the asker offers: RFC 6762
+/// §17's 9000 bytes less the IP and UDP headers. (microreg's querier offers
+/// one frame, [`super::questions::ANSWER_PAYLOAD`].)
+pub const PACKED_PAYLOAD: u16 = 8940;
 
 fn encode(message: &Message) -> Result<Vec<u8>> {
     message
@@ -100,6 +152,7 @@ fn encode(message: &Message) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hickory_proto::rr::RecordType;
     use crate::backend::mdns::gomicro_names::{host_name, instance_name, service_name};
 
     fn entry() -> EntryRecords {
@@ -139,11 +192,30 @@ mod tests {
     }
 
     #[test]
-    fn a_query_asks_one_ptr_question() {
-        let bytes = query(service_name("greeter", "micro").unwrap(), RecordType::PTR).unwrap();
-        let message = Message::from_vec(&bytes).unwrap();
-        assert_eq!(message.metadata.message_type, MessageType::Query);
-        assert_eq!(message.queries[0].name().to_string(), "greeter.micro.");
-        assert_eq!(message.queries[0].query_type(), RecordType::PTR);
+    fn packed_answers_fill_few_datagrams_within_the_limit() {
+        let question = Query::query(service_name("greeter", "micro").unwrap(), RecordType::PTR);
+        let sets: Vec<Vec<Record>> = (0..100)
+            .map(|i| {
+                let mut e = entry();
+                e.instance = instance_name(&format!("greeter-{i}"), "greeter", "micro").unwrap();
+                e.answer_records(30)
+            })
+            .collect();
+        let questions = std::slice::from_ref(&question);
+        let datagrams = packed_responses(0, questions, sets, 8940).unwrap();
+        assert!(datagrams.len() < 20, "{} datagrams", datagrams.len());
+        let sizes: Vec<usize> = datagrams.iter().map(Vec::len).collect();
+        assert!(sizes.iter().all(|s| *s <= 8940), "{sizes:?}");
+        let nodes: usize = datagrams
+            .iter()
+            .map(|d| {
+                let m = crate::backend::mdns::wire::decode(d).unwrap();
+                m.answers
+                    .iter()
+                    .filter(|r| r.record_type() == RecordType::SRV)
+                    .count()
+            })
+            .sum();
+        assert_eq!(nodes, 100);
     }
 }

@@ -31,6 +31,15 @@ pub struct GoMicroTxt {
     pub version: String,
     #[serde(rename = "Endpoints", alias = "endpoints", default)]
     pub endpoints: Option<Vec<Endpoint>>,
+    /// microreg's signature (see `signing`), when the sender has registry keys.
+    /// go-micro's decoder ignores members it does not know.
+    #[serde(
+        rename = "Signature",
+        alias = "signature",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signature: Option<String>,
 }
 
 /// JSON -> zlib -> lowercase hex -> strings of at most 255 characters.
@@ -72,21 +81,40 @@ fn zlib_compress(data: &[u8]) -> Result<Vec<u8>> {
 
 /// Joins the strings, hex-decodes, inflates (bounded) and parses the JSON.
 pub fn decode<S: AsRef<[u8]>>(strings: &[S]) -> Result<GoMicroTxt> {
+    decode_within(strings, MAX_INFLATED_LEN).0
+}
+
+/// Like [`decode`], inflating at most `limit` bytes (and never more than
+/// [`MAX_INFLATED_LEN`]); also returns the bytes inflated, to charge them to
+/// the sender's budget.
+pub fn decode_within<S: AsRef<[u8]>>(strings: &[S], limit: u64) -> (Result<GoMicroTxt>, u64) {
+    let limit = limit.min(MAX_INFLATED_LEN);
+    let mut json = Vec::new();
+    let result = inflate(strings, limit, &mut json).and_then(|()| {
+        serde_json::from_slice(&json).map_err(|e| Error::invalid(format!("TXT JSON: {e}")))
+    });
+    (result, json.len() as u64)
+}
+
+fn inflate<S: AsRef<[u8]>>(strings: &[S], limit: u64, json: &mut Vec<u8>) -> Result<()> {
     let joined: Vec<u8> = strings
         .iter()
         .flat_map(|s| s.as_ref().iter().copied())
         .collect();
     let compressed =
         hex::decode(&joined).map_err(|e| Error::invalid(format!("TXT is not hex: {e}")))?;
-    let mut json = Vec::new();
     ZlibDecoder::new(compressed.as_slice())
-        .take(MAX_INFLATED_LEN + 1)
-        .read_to_end(&mut json)
+        .take(limit + 1)
+        .read_to_end(json)
         .map_err(|e| Error::invalid(format!("TXT is not zlib: {e}")))?;
-    if json.len() as u64 > MAX_INFLATED_LEN {
-        return Err(Error::invalid("TXT payload inflates beyond 1 MiB"));
+    if json.len() as u64 > limit {
+        return Err(Error::invalid(if limit == MAX_INFLATED_LEN {
+            "TXT payload inflates beyond 1 MiB".to_string()
+        } else {
+            format!("TXT payload inflates beyond the {limit} bytes left in the sender's budget")
+        }));
     }
-    serde_json::from_slice(&json).map_err(|e| Error::invalid(format!("TXT JSON: {e}")))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -115,6 +143,7 @@ mod tests {
                 response: None,
                 metadata: Metadata::new(),
             }]),
+            signature: None,
         }
     }
 

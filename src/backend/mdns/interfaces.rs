@@ -16,6 +16,43 @@ pub struct NetInterface {
     pub index: u32,
     pub v4: Vec<Ipv4Addr>,
     pub v6: Vec<Ipv6Addr>,
+    /// The on-link networks, as (address, prefix length).
+    pub networks: Vec<(IpAddr, u8)>,
+}
+
+impl NetInterface {
+    /// Whether `ip` is on one of this interface's links (RFC 6762 §11: only
+    /// such a source is answered). IPv6 link-local addresses always are.
+    pub fn is_on_link(&self, ip: IpAddr) -> bool {
+        if let IpAddr::V6(v6) = ip {
+            if v6.segments()[0] & 0xffc0 == 0xfe80 {
+                return true;
+            }
+        }
+        self.networks
+            .iter()
+            .any(|(network, prefix)| same_network(*network, ip, *prefix))
+    }
+}
+
+/// Whether `a` and `b` share their first `prefix` bits.
+fn same_network(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
+    let (a, b, bits) = match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (
+            u128::from(u32::from(a)) << 96,
+            u128::from(u32::from(b)) << 96,
+            32,
+        ),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    let prefix = u32::from(prefix).min(bits);
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix)
+    };
+    a & mask == b & mask
 }
 
 /// The interfaces to use. `wanted` empty = all that are up and multicast-capable;
@@ -43,13 +80,20 @@ pub fn select(wanted: &[String]) -> Result<Vec<NetInterface>> {
                     index: addr.index.unwrap_or(0),
                     v4: Vec::new(),
                     v6: Vec::new(),
+                    networks: Vec::new(),
                 });
                 chosen.last_mut().expect("just pushed")
             }
         };
-        match addr.ip() {
-            IpAddr::V4(v4) => slot.v4.push(v4),
-            IpAddr::V6(v6) => slot.v6.push(v6),
+        match &addr.addr {
+            if_addrs::IfAddr::V4(v4) => {
+                slot.v4.push(v4.ip);
+                slot.networks.push((IpAddr::V4(v4.ip), v4.prefixlen));
+            }
+            if_addrs::IfAddr::V6(v6) => {
+                slot.v6.push(v6.ip);
+                slot.networks.push((IpAddr::V6(v6.ip), v6.prefixlen));
+            }
         }
     }
     if chosen.is_empty() {
@@ -81,6 +125,26 @@ mod tests {
         assert!(by_name[0].v4.contains(&Ipv4Addr::LOCALHOST));
         let by_address = select(&["127.0.0.1".to_string()]).unwrap();
         assert_eq!(by_address[0].name, "lo");
+    }
+
+    #[test]
+    fn on_link_sources_are_told_apart_from_the_rest() {
+        let iface = NetInterface {
+            name: "mr0".into(),
+            index: 2,
+            v4: vec![Ipv4Addr::new(10, 77, 0, 1)],
+            v6: vec![],
+            networks: vec![
+                ("10.77.0.1".parse().unwrap(), 24),
+                ("fd77::1".parse().unwrap(), 64),
+            ],
+        };
+        assert!(iface.is_on_link("10.77.0.200".parse().unwrap()));
+        assert!(!iface.is_on_link("10.78.0.2".parse().unwrap()));
+        assert!(!iface.is_on_link("8.8.8.8".parse().unwrap()));
+        assert!(iface.is_on_link("fd77::9".parse().unwrap()));
+        assert!(iface.is_on_link("fe80::1".parse().unwrap()));
+        assert!(!iface.is_on_link("2001:db8::1".parse().unwrap()));
     }
 
     #[test]

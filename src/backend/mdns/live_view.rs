@@ -7,8 +7,15 @@
 //! even if DNS-SD (whose TTLs mdns-sd keeps at 120 s and more) still lists it. A
 //! node learnt through DNS-SD alone lives until mdns-sd reports it removed. Data
 //! from go-micro's dialect wins, as it carries endpoints.
+//!
+//! The view is bounded (see [`received_bounds`](super::received_bounds)): in
+//! nodes, in bytes, and in how long a received record is trusted. When it is
+//! full, a node of a name that a lookup or watch asked for recently ("wanted")
+//! takes the place of an unsolicited newcomer that was never heard again, so a
+//! flood of fakes cannot keep the nodes that matter out.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,10 +23,13 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::counters::Counters;
+use super::questions::requery_points;
+use super::received_bounds::{approx_size, check_received, ViewLimits};
+use super::signing::{SignPolicy, UNSIGNED_MARK};
 use crate::domain::{in_view, seen_from};
 use crate::fanout::WatchFanout;
 use crate::model::Service;
-use crate::registry::{merge_by_version, Action, WatchOptions};
+use crate::registry::{merge_by_version, Action, WatchOptions, WILDCARD_DOMAIN};
 use crate::watch::Watcher;
 
 /// Which dialect reported a node.
@@ -42,24 +52,47 @@ struct ViewNode {
     service: Service,
     gomicro: Option<Lease>,
     dnssd: bool,
+    /// [`approx_size`] of `service`, counted in the view's byte total.
+    size: usize,
+    /// Heard again (a refresh) or wanted when it came: kept over newcomers.
+    confirmed: bool,
+    /// Vouched for by a valid signature (or our own, or no keys are set):
+    /// unsigned records neither change nor remove it.
+    signed: bool,
 }
 
 struct Lease {
     expires: Instant,
-    /// When to ask again (80 % of the TTL, as RFC 6762 §5.2 suggests), so that
-    /// peers that never re-announce (go-micro) stay in view while alive.
-    requery_at: Instant,
-    requeried: bool,
+    ttl: Duration,
+    /// When to ask again (80, 85, 90 and 95 % of the TTL with jitter, as RFC
+    /// 6762 §5.2 says), so that peers that never re-announce (go-micro) stay in
+    /// view while alive even when a query or its answer is lost.
+    requery_at: [Instant; 4],
+    /// How many of `requery_at` have been used.
+    requeried: usize,
 }
 
 impl Lease {
     /// When [`LiveView::expire`] next has something to do for this lease.
     fn next_check(&self) -> Instant {
-        if self.requeried {
-            self.expires
-        } else {
-            self.requery_at.min(self.expires)
+        match self.requery_at.get(self.requeried) {
+            Some(at) => (*at).min(self.expires),
+            None => self.expires,
         }
+    }
+
+    /// Whether a re-query point has passed; uses it up.
+    fn requery_due(&mut self, now: Instant) -> bool {
+        let mut due = false;
+        while self
+            .requery_at
+            .get(self.requeried)
+            .is_some_and(|at| *at <= now)
+        {
+            self.requeried += 1;
+            due = true;
+        }
+        due
     }
 }
 
@@ -71,7 +104,19 @@ struct ViewState {
     /// No lease runs out or falls due for a re-query before this (a lower
     /// bound, lowered by every new lease), so expiry skips the table until then.
     next_check: Option<Instant>,
+    /// Sum of the nodes' sizes.
+    bytes: usize,
+    /// Unconfirmed nodes, oldest first: the first to give way when the view
+    /// is full (entries for nodes since gone or confirmed are skipped).
+    newcomers: VecDeque<NodeKey>,
+    /// (domain, service) that lookups and watches asked for -> when last.
+    wanted: HashMap<(String, String), Instant>,
 }
+
+/// A name stays wanted this long after the last lookup or watch of it.
+const WANTED_FOR: Duration = Duration::from_secs(600);
+/// Wanted names remembered at most.
+const MAX_WANTED: usize = 1024;
 
 impl ViewState {
     fn lease_taken(&mut self, lease: &Lease) {
@@ -83,49 +128,163 @@ impl ViewState {
 /// The merged, bounded view of the LAN.
 pub struct LiveView {
     state: Mutex<ViewState>,
-    max_nodes: usize,
+    limits: ViewLimits,
+    policy: SignPolicy,
     counters: Arc<Counters>,
-    /// Woken whenever a node appears or changes (lookups waiting for answers).
+    /// Woken whenever a node appears or changes, or a hint arrives (lookups
+    /// waiting for answers).
     pub changed: Notify,
+    /// Bumped when the LAN mentions something a lookup should wait for (a
+    /// service name in a listing, a domain) before its nodes arrive.
+    hints: AtomicU64,
 }
 
 impl LiveView {
-    pub fn new(max_nodes: usize, counters: Arc<Counters>) -> Self {
+    pub fn new(limits: ViewLimits, counters: Arc<Counters>) -> Self {
         LiveView {
             state: Mutex::new(ViewState::default()),
-            max_nodes,
+            limits,
+            policy: SignPolicy::NoKeys,
             counters,
             changed: Notify::new(),
+            hints: AtomicU64::new(0),
         }
+    }
+
+    /// What to do with unsigned records (registry keys set or not).
+    pub fn with_sign_policy(mut self, policy: SignPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// A record from the LAN: `signed` says whether a valid signature vouched
+    /// for it. With keys set, an unsigned one is ignored (`require_signed`) or
+    /// marked, and never changes or removes a signed node. Returns what it
+    /// changed, as [`observe`](Self::observe) does.
+    pub fn observe_received(
+        &self,
+        domain: &str,
+        mut service: Service,
+        source: Source,
+        ttl: Duration,
+        signed: bool,
+    ) -> Option<Action> {
+        let goodbye = source == Source::GoMicro && ttl.is_zero();
+        if !signed {
+            match self.policy {
+                SignPolicy::NoKeys => return self.observe_as(domain, service, source, ttl, true),
+                SignPolicy::RequireSigned => {
+                    Counters::add(&self.counters.unsigned_ignored, 1);
+                    return None;
+                }
+                SignPolicy::MarkUnsigned if !goodbye => {
+                    if let Some(node) = service.nodes.first_mut() {
+                        node.metadata.insert(UNSIGNED_MARK.into(), "true".into());
+                    }
+                }
+                SignPolicy::MarkUnsigned => {}
+            }
+        }
+        self.observe_as(domain, service, source, ttl, signed)
+    }
+
+    /// A removal reported by mdns-sd (unsigned: it cannot remove a signed node).
+    pub fn forget_received(&self, key: &NodeKey, source: Source) {
+        self.forget_as(key, source, self.policy == SignPolicy::NoKeys);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ViewState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records a sighting of `service.nodes[0]` in `domain`; `ttl` matters only for
-    /// the go-micro dialect (zero = goodbye).
-    pub fn observe(&self, domain: &str, service: Service, source: Source, ttl: Duration) {
-        let Some(node) = service.nodes.first() else {
-            return;
-        };
+    /// The view's limits.
+    pub fn limits(&self) -> ViewLimits {
+        self.limits
+    }
+
+    /// A lookup or watch asks for `name` in `domain` (`*`: every domain): its
+    /// nodes are kept over unsolicited newcomers for a while.
+    pub fn want(&self, name: &str, domain: &str) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if state.wanted.len() >= MAX_WANTED {
+            state.wanted.retain(|_, at| now < *at + WANTED_FOR);
+            if state.wanted.len() >= MAX_WANTED {
+                state.wanted.clear();
+            }
+        }
+        state
+            .wanted
+            .insert((domain.to_string(), name.to_string()), now);
+    }
+
+    /// Records a sighting of `service.nodes[0]` in `domain` that needs no
+    /// signature (our own nodes); `ttl` matters only for the go-micro dialect
+    /// (zero = goodbye). See [`observe_received`](Self::observe_received).
+    /// Returns what it changed (`None` for a refresh or a node refused).
+    pub fn observe(
+        &self,
+        domain: &str,
+        service: Service,
+        source: Source,
+        ttl: Duration,
+    ) -> Option<Action> {
+        self.observe_as(domain, service, source, ttl, true)
+    }
+
+    /// Received nodes that a registration would refuse are dropped; TTLs are capped.
+    fn observe_as(
+        &self,
+        domain: &str,
+        service: Service,
+        source: Source,
+        ttl: Duration,
+        signed: bool,
+    ) -> Option<Action> {
+        let node = service.nodes.first()?;
         let key = NodeKey {
             domain: domain.to_string(),
             service: service.name.clone(),
             node_id: node.id.clone(),
         };
         if source == Source::GoMicro && ttl.is_zero() {
-            self.forget(&key, source);
-            return;
+            self.forget_as(&key, source, signed);
+            return None;
         }
+        if let Err(error) = check_received(&service) {
+            tracing::trace!(%error, "received node refused");
+            Counters::add(&self.counters.nodes_refused, 1);
+            return None;
+        }
+        let size = approx_size(&service);
         let now = Instant::now();
+        let ttl = self.limits.cap_ttl(ttl);
         let lease = (source == Source::GoMicro).then(|| Lease::new(now, ttl));
         let mut state = self.lock();
         if let Some(lease) = &lease {
             state.lease_taken(lease);
         }
-        let action = match state.nodes.get_mut(&key) {
-            Some(existing) => {
+        if !signed && state.nodes.get(&key).is_some_and(|n| n.signed) {
+            Counters::add(&self.counters.unsigned_ignored, 1);
+            return None; // an unsigned record does not override a signed node
+        }
+        let bytes_without = |state: &ViewState, old: usize| state.bytes - old;
+        let action = match state.nodes.get(&key).map(|n| n.size) {
+            Some(old_size) if bytes_without(&state, old_size) + size > self.limits.max_bytes => {
+                // A change that would break the byte budget: keep what we had.
+                Counters::add(&self.counters.nodes_dropped_over_limit, 1);
+                let existing = state.nodes.get_mut(&key).expect("present above");
+                existing.confirmed = true;
+                if source == Source::GoMicro {
+                    existing.gomicro = lease;
+                }
+                None
+            }
+            Some(old_size) => {
+                state.bytes = bytes_without(&state, old_size);
+                let existing = state.nodes.get_mut(&key).expect("present above");
+                existing.confirmed = true;
+                existing.signed |= signed;
                 let gomicro_live = existing.gomicro.as_ref().is_some_and(|l| l.expires > now);
                 // Compared before it is replaced: a refresh (the usual case at
                 // idle) neither clones nor reallocates the service.
@@ -155,19 +314,29 @@ impl LiveView {
                         }
                     }
                 };
+                existing.size = approx_size(&existing.service);
+                state.bytes += state.nodes[&key].size;
                 changed.then_some(Action::Update)
             }
             None => {
-                if state.nodes.len() >= self.max_nodes {
+                let wanted = state.is_wanted(domain, &key.service, now);
+                if !state.make_room(&self.limits, size, wanted) {
                     Counters::add(&self.counters.nodes_dropped_over_limit, 1);
-                    return;
+                    return None;
                 }
+                if !wanted {
+                    state.queue_newcomer(key.clone(), self.limits.max_nodes);
+                }
+                state.bytes += size;
                 state.nodes.insert(
                     key.clone(),
                     Box::new(ViewNode {
                         service,
                         gomicro: lease,
                         dnssd: source == Source::DnsSd,
+                        size,
+                        confirmed: wanted,
+                        signed,
                     }),
                 );
                 Some(Action::Create)
@@ -179,15 +348,78 @@ impl LiveView {
             drop(state);
             self.changed.notify_waiters();
         }
+        action
+    }
+
+    /// The LAN mentioned something worth waiting for (see `hints`).
+    pub fn hint(&self) {
+        self.hints.fetch_add(1, Ordering::Relaxed);
+        self.changed.notify_waiters();
+    }
+
+    /// How many hints have arrived so far.
+    pub fn hints(&self) -> u64 {
+        self.hints.load(Ordering::Relaxed)
+    }
+
+    /// Nodes in view of `service` (every service when `None`) in `domain`
+    /// (every domain for `*`): the progress measure of a lookup.
+    pub fn count(&self, service: Option<&str>, domain: &str) -> usize {
+        self.lock()
+            .nodes
+            .keys()
+            .filter(|k| service.is_none_or(|s| k.service == s) && in_view(domain, &k.domain))
+            .count()
+    }
+
+    /// The go-micro nodes of `service` in `domain` that a question may list as
+    /// known answers (RFC 6762 §7.1: only with more than half their TTL left),
+    /// with the seconds left.
+    pub fn known_answers(&self, domain: &str, service: &str, now: Instant) -> Vec<(String, u32)> {
+        self.lock()
+            .nodes
+            .iter()
+            .filter(|(k, _)| k.domain == domain && k.service == service)
+            .filter_map(|(k, n)| {
+                let lease = n.gomicro.as_ref()?;
+                let left = lease.expires.checked_duration_since(now)?;
+                (left > lease.ttl / 2).then(|| (k.node_id.clone(), left.as_secs() as u32))
+            })
+            .collect()
+    }
+
+    /// The service names in view in `domain`, each with the longest TTL left
+    /// of its go-micro nodes (for known listing answers; 0 = DNS-SD only).
+    pub fn services_in(&self, domain: &str, now: Instant) -> BTreeMap<String, u32> {
+        let state = self.lock();
+        let mut services = BTreeMap::new();
+        for (key, node) in state.nodes.iter().filter(|(k, _)| k.domain == domain) {
+            let left = node
+                .gomicro
+                .as_ref()
+                .and_then(|l| l.expires.checked_duration_since(now))
+                .map_or(0, |d| d.as_secs() as u32);
+            let entry = services.entry(key.service.clone()).or_insert(0);
+            *entry = (*entry).max(left);
+        }
+        services
     }
 
     /// A dialect no longer vouches for the node: a go-micro goodbye removes it;
     /// a DNS-SD removal does unless go-micro's dialect still holds it.
     pub fn forget(&self, key: &NodeKey, source: Source) {
+        self.forget_as(key, source, true);
+    }
+
+    fn forget_as(&self, key: &NodeKey, source: Source, signed: bool) {
         let mut state = self.lock();
         let Some(node) = state.nodes.get_mut(key) else {
             return;
         };
+        if node.signed && !signed {
+            Counters::add(&self.counters.unsigned_ignored, 1);
+            return; // an unsigned goodbye does not remove a signed node
+        }
         let gone = match source {
             Source::GoMicro => true,
             Source::DnsSd => {
@@ -196,8 +428,7 @@ impl LiveView {
             }
         };
         if gone {
-            let node = state.nodes.remove(key).expect("present above");
-            state.publish(Action::Delete, &key.domain, node.service);
+            state.remove(key);
         }
     }
 
@@ -218,8 +449,7 @@ impl LiveView {
             if lease.expires <= now {
                 gone.push(key.clone());
                 continue;
-            } else if lease.requery_at <= now && !lease.requeried {
-                lease.requeried = true;
+            } else if lease.requery_due(now) {
                 requery.insert((key.domain.clone(), key.service.clone()));
             }
             let at = lease.next_check();
@@ -227,8 +457,7 @@ impl LiveView {
         }
         state.next_check = next_check;
         for key in gone {
-            let node = state.nodes.remove(&key).expect("listed above");
-            state.publish(Action::Delete, &key.domain, node.service);
+            state.remove(&key);
         }
         requery
     }
@@ -269,6 +498,11 @@ impl LiveView {
         self.lock().nodes.len()
     }
 
+    /// The estimated bytes of node data in view.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -282,13 +516,83 @@ impl Lease {
     fn new(now: Instant, ttl: Duration) -> Self {
         Lease {
             expires: now + ttl,
-            requery_at: now + ttl.mul_f64(0.8),
-            requeried: false,
+            ttl,
+            requery_at: requery_points(now, ttl),
+            requeried: 0,
         }
     }
 }
 
 impl ViewState {
+    /// Removes a node, telling watchers.
+    fn remove(&mut self, key: &NodeKey) {
+        if let Some(node) = self.nodes.remove(key) {
+            self.bytes -= node.size;
+            self.publish(Action::Delete, &key.domain, node.service);
+        }
+    }
+
+    fn is_wanted(&self, domain: &str, service: &str, now: Instant) -> bool {
+        let recent = |d: &str| {
+            self.wanted
+                .get(&(d.to_string(), service.to_string()))
+                .is_some_and(|at| now < *at + WANTED_FOR)
+        };
+        !self.wanted.is_empty() && (recent(domain) || recent(WILDCARD_DOMAIN))
+    }
+
+    fn is_full(&self, limits: &ViewLimits, size: usize) -> bool {
+        self.nodes.len() >= limits.max_nodes || self.bytes + size > limits.max_bytes
+    }
+
+    /// Whether a newcomer of `size` fits; a wanted one evicts unconfirmed
+    /// newcomers (oldest first), then nodes nobody wants, to get in.
+    fn make_room(&mut self, limits: &ViewLimits, size: usize, wanted: bool) -> bool {
+        if size > limits.max_bytes {
+            return false;
+        }
+        if !self.is_full(limits, size) {
+            return true;
+        }
+        if !wanted {
+            return false;
+        }
+        while self.is_full(limits, size) {
+            let victim = loop {
+                match self.newcomers.pop_front() {
+                    Some(key) if self.nodes.get(&key).is_some_and(|n| !n.confirmed) => {
+                        break Some(key)
+                    }
+                    Some(_) => continue,
+                    None => break None,
+                }
+            };
+            let victim = victim.or_else(|| {
+                let now = Instant::now();
+                self.nodes
+                    .keys()
+                    .find(|k| !self.is_wanted(&k.domain, &k.service, now))
+                    .cloned()
+            });
+            match victim {
+                Some(key) => self.remove(&key),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Queues an unconfirmed newcomer, keeping the queue from outgrowing the
+    /// view with keys of nodes since gone or confirmed.
+    fn queue_newcomer(&mut self, key: NodeKey, max_nodes: usize) {
+        self.newcomers.push_back(key);
+        if self.newcomers.len() > 2 * max_nodes.max(16) {
+            let nodes = &self.nodes;
+            self.newcomers
+                .retain(|k| nodes.get(k).is_some_and(|n| !n.confirmed));
+        }
+    }
+
     fn publish(&mut self, action: Action, domain: &str, service: Service) {
         self.watchers.publish(action, domain, &service);
     }
@@ -304,7 +608,11 @@ mod tests {
     }
 
     fn view() -> LiveView {
-        LiveView::new(3, Arc::new(Counters::default()))
+        let limits = ViewLimits {
+            max_nodes: 3,
+            ..ViewLimits::default()
+        };
+        LiveView::new(limits, Arc::new(Counters::default()))
     }
 
     #[tokio::test]
@@ -388,6 +696,31 @@ mod tests {
     }
 
     #[test]
+    fn an_unanswered_requery_is_repeated_at_85_90_and_95_percent_and_renewal_starts_over() {
+        let view = view();
+        let ttl = Duration::from_secs(100);
+        view.observe("micro", svc("a", "1", "x:1"), Source::GoMicro, ttl);
+        let start = Instant::now();
+        let at = |percent: u64| start + Duration::from_secs(percent);
+        let asked = |now| !view.expire(now).is_empty();
+        assert!(!asked(at(79)));
+        // Each point is asked once, whatever became of the previous question.
+        for percent in [83, 88, 93, 98] {
+            assert!(asked(at(percent)), "asked again at {percent} %");
+            assert!(!asked(at(percent)), "once per point");
+        }
+        assert_eq!(view.len(), 1, "alive until its TTL");
+        // An answer renews the lease: the points start over for the new TTL.
+        view.observe("micro", svc("a", "1", "x:1"), Source::GoMicro, ttl);
+        let renewed = Instant::now();
+        assert!(!asked(renewed + Duration::from_secs(79)));
+        assert!(asked(renewed + Duration::from_secs(83)));
+        assert!(asked(renewed + Duration::from_secs(98)));
+        view.expire(renewed + Duration::from_secs(101));
+        assert_eq!(view.len(), 0, "gone at its TTL when nobody answers");
+    }
+
+    #[test]
     fn a_shorter_lease_after_a_long_one_still_expires_on_time() {
         let view = view();
         let long = Duration::from_secs(120);
@@ -426,5 +759,74 @@ mod tests {
             .collect();
         assert_eq!(domains, HashSet::from(["micro", "dev"]));
         assert_eq!(view.list("dev")[0].nodes.len(), 1);
+    }
+
+    #[test]
+    fn a_full_view_still_takes_a_wanted_node_and_drops_unsolicited_ones() {
+        let view = view();
+        let long = Duration::from_secs(u64::from(u32::MAX));
+        for i in 0..3 {
+            let fake =
+                Service::new(format!("fake{i}"), "1").with_node(Node::new("f", "10.6.6.6:1"));
+            view.observe("micro", fake, Source::GoMicro, long);
+        }
+        let real = || svc("real", "1", "10.0.0.1:1");
+        view.observe("micro", real(), Source::GoMicro, long);
+        assert!(
+            view.get("greeter", "micro").is_empty(),
+            "full: unsolicited newcomer dropped"
+        );
+        view.want("greeter", "micro");
+        view.observe("micro", real(), Source::GoMicro, long);
+        assert_eq!(
+            view.get("greeter", "micro").len(),
+            1,
+            "a wanted node gets in"
+        );
+        assert_eq!(view.len(), 3, "by evicting an unsolicited newcomer");
+        assert_eq!(view.counters.snapshot().nodes_dropped_over_limit, 1);
+    }
+
+    #[test]
+    fn received_ttls_are_capped() {
+        let view = view();
+        let forever = Duration::from_secs(u64::from(u32::MAX >> 1));
+        view.observe(
+            "micro",
+            svc("a", "1", "10.0.0.1:1"),
+            Source::GoMicro,
+            forever,
+        );
+        let cap = view.limits().max_ttl;
+        view.expire(Instant::now() + cap + Duration::from_secs(1));
+        assert_eq!(view.len(), 0, "gone within the capped TTL");
+    }
+
+    #[test]
+    fn received_nodes_get_the_registration_bounds_and_a_byte_budget() {
+        let limits = ViewLimits {
+            max_bytes: 64 << 10,
+            ..ViewLimits::default()
+        };
+        let view = LiveView::new(limits, Arc::new(Counters::default()));
+        let long = Duration::from_secs(60);
+        let mut oversized = svc("big", "1", "10.0.0.1:1");
+        oversized.nodes[0]
+            .metadata
+            .insert("k".into(), "x".repeat(crate::model::MAX_METADATA_LEN + 1));
+        view.observe("micro", oversized, Source::GoMicro, long);
+        assert_eq!(view.len(), 0);
+        assert_eq!(view.counters.snapshot().nodes_refused, 1);
+        for i in 0..100 {
+            let mut node = svc(&format!("n{i}"), "1", "10.0.0.1:1");
+            for k in 0..4 {
+                node.nodes[0]
+                    .metadata
+                    .insert(format!("k{k}"), "v".repeat(4000));
+            }
+            view.observe("micro", node, Source::GoMicro, long);
+        }
+        assert!(view.bytes() <= limits.max_bytes, "{}", view.bytes());
+        assert!(view.len() < 100 && !view.is_empty());
     }
 }

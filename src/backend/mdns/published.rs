@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::Query;
@@ -11,10 +12,12 @@ use hickory_proto::rr::{Name, Record, RecordType};
 use tokio::time::Instant;
 
 use super::gomicro_names::{self, to_text};
+use super::gomicro_parse::node_address;
 use super::gomicro_records::EntryRecords;
 use super::gomicro_txt::{self, GoMicroTxt};
 use super::live_view::NodeKey;
-use crate::error::{Error, Result};
+use super::signing::{Signed, Signer};
+use crate::error::Result;
 use crate::model::{split_host_port, Service};
 
 /// go-micro's record TTL, used when a registration has no TTL of its own.
@@ -30,7 +33,11 @@ pub struct PublishedNode {
     pub key: NodeKey,
     /// The service with exactly this node.
     pub service: Service,
+    /// Records with the unsigned TXT; signed copies are made per send.
     pub records: EntryRecords,
+    /// With registry keys: what to sign (the node as receivers will read it:
+    /// its address from the records) and the signer.
+    signing: Option<(Box<Service>, GoMicroTxt, Arc<Signer>)>,
     /// Record TTL in seconds.
     pub ttl: u32,
     /// Set when the registration has a TTL: the node lapses unless registered again.
@@ -57,6 +64,7 @@ impl PublishedNode {
         registry_ttl: Option<Duration>,
         host: &Name,
         fallback_ips: &[IpAddr],
+        signer: Option<&Arc<Signer>>,
     ) -> Result<Self> {
         let node = &service.nodes[0];
         let (address_host, port) = split_host_port(&node.address)?;
@@ -64,12 +72,20 @@ impl PublishedNode {
             Ok(ip) if !ip.is_unspecified() => vec![ip],
             _ => fallback_ips.to_vec(),
         };
-        let txt = gomicro_txt::encode(&GoMicroTxt {
+        let payload = GoMicroTxt {
             metadata: Some(node.metadata.clone()),
             service: service.name.clone(),
             version: service.version.clone(),
             endpoints: Some(service.endpoints.clone()),
-        })?;
+            signature: None,
+        };
+        let txt = gomicro_txt::encode(&payload)?;
+        let signing = signer.map(|signer| {
+            let mut read_as = service.clone();
+            read_as.metadata = Default::default();
+            read_as.nodes[0].address = node_address(&addresses, port).unwrap_or_default();
+            (Box::new(read_as), payload, signer.clone())
+        });
         let pointer = gomicro_names::service_name(&service.name, domain)?;
         let instance = gomicro_names::instance_name(&node.id, &service.name, domain)?;
         let ttl = registry_ttl.map_or(DEFAULT_RECORD_TTL, |t| {
@@ -97,7 +113,39 @@ impl PublishedNode {
             next_announcement: None,
             ttl,
             service,
+            signing,
         })
+    }
+
+    /// PTR, SRV, A/AAAA, TXT with this TTL (0: goodbye), signed if we have keys.
+    pub fn answer_records(&self, ttl: u32) -> Vec<Record> {
+        self.signed(ttl).answer_records(ttl)
+    }
+
+    /// SRV, A/AAAA, TXT with this TTL, signed if we have keys.
+    pub fn instance_records(&self, ttl: u32) -> Vec<Record> {
+        self.signed(ttl).instance_records(ttl)
+    }
+
+    /// The records with a TXT signed now (a fresh timestamp and counter).
+    fn signed(&self, ttl: u32) -> std::borrow::Cow<'_, EntryRecords> {
+        let Some((read_as, payload, signer)) = &self.signing else {
+            return std::borrow::Cow::Borrowed(&self.records);
+        };
+        let signature = signer.sign(&Signed {
+            domain: &self.key.domain,
+            service: read_as,
+            alive: ttl > 0,
+        });
+        let mut payload = payload.clone();
+        payload.signature = Some(signature);
+        match gomicro_txt::encode(&payload) {
+            Ok(txt) => std::borrow::Cow::Owned(EntryRecords {
+                txt,
+                ..self.records.clone()
+            }),
+            Err(_) => std::borrow::Cow::Borrowed(&self.records),
+        }
     }
 }
 
@@ -216,7 +264,7 @@ impl Published {
         let mut next_deadline = None;
         for node in self.nodes.values_mut() {
             if due.len() < limit && node.next_announcement.is_some_and(|at| at <= now) {
-                due.push(node.records.answer_records(node.ttl));
+                due.push(node.answer_records(node.ttl));
                 node.next_announcement = node
                     .expires
                     .is_none()
@@ -243,7 +291,7 @@ impl Published {
         let mut answers = Vec::new();
         if matches!(kind, RecordType::PTR | RecordType::ANY) {
             for node in self.nodes.values().filter(|n| n.service_name == asked) {
-                answers.push(node.records.answer_records(node.ttl));
+                answers.push(node.answer_records(node.ttl));
             }
             if let Some(domain) = asked.strip_prefix("_services.") {
                 answers.extend(self.listing_answers(domain, host));
@@ -251,10 +299,27 @@ impl Published {
         }
         if matches!(kind, RecordType::ANY | RecordType::SRV | RecordType::TXT) {
             for node in self.nodes.values().filter(|n| n.instance_name == asked) {
-                answers.push(node.records.instance_records(node.ttl));
+                answers.push(node.instance_records(node.ttl));
             }
         }
         answers
+    }
+
+    /// Whether an answer built earlier (by [`Self::answers`]) is still true:
+    /// the node it describes has not been removed since. Listing entries
+    /// always are (they name no node).
+    pub fn still_answers(&self, answers: &[Record]) -> bool {
+        let Some(instance) = answers.iter().find_map(|r| match &r.data {
+            hickory_proto::rr::RData::SRV(_) => Some(&r.name),
+            _ => None,
+        }) else {
+            return true;
+        };
+        let instance = to_text(instance).to_ascii_lowercase();
+        if instance.contains("._services.") {
+            return true;
+        }
+        self.nodes.values().any(|n| n.instance_name == instance)
     }
 
     /// go-micro's listing entries: one per service name in `domain`.
@@ -301,12 +366,7 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
 /// A registration names the nodes to publish; each must fit in DNS names.
 pub fn check_publishable(domain: &str, service: &Service) -> Result<()> {
     for node in &service.nodes {
-        gomicro_names::instance_name(&node.id, &service.name, domain).map_err(|e| {
-            Error::invalid(format!(
-                "node {:?} cannot be published over mDNS: {e}",
-                node.id
-            ))
-        })?;
+        gomicro_names::check_node_fits(&node.id, &service.name, domain)?;
     }
     Ok(())
 }
@@ -325,6 +385,7 @@ mod tests {
             Some(Duration::from_millis(2500)),
             &host_name(),
             &[],
+            None,
         )
         .unwrap()
     }
@@ -354,6 +415,22 @@ mod tests {
         assert!(table
             .answers(&ask("other.micro.", RecordType::PTR), &host)
             .is_empty());
+    }
+
+    #[test]
+    fn an_answer_built_before_a_removal_is_no_longer_sent() {
+        let mut table = Published::default();
+        table.upsert(published("a"));
+        let host = host_name();
+        let question = Query::query(Name::from_ascii("greeter.micro.").unwrap(), RecordType::PTR);
+        let built = table.answers(&question, &host);
+        assert!(table.still_answers(&built[0]));
+        table.remove(&NodeKey {
+            domain: "micro".into(),
+            service: "greeter".into(),
+            node_id: "a".into(),
+        });
+        assert!(!table.still_answers(&built[0]), "said goodbye meanwhile");
     }
 
     #[test]

@@ -75,6 +75,11 @@ impl Transport {
         })
     }
 
+    /// Whether `ip` is on the link of one of our interfaces, or ours.
+    pub fn is_on_link(&self, ip: IpAddr) -> bool {
+        ip.is_loopback() || self.interfaces.iter().any(|i| i.is_on_link(ip))
+    }
+
     /// Every socket with its role, for the receive loops.
     pub fn sockets(&self) -> Vec<(Arc<UdpSocket>, Role)> {
         let mut all = Vec::new();

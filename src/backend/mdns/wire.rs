@@ -6,7 +6,7 @@
 //! and an empty TXT is read as a TXT without strings (other empty records are
 //! dropped).
 
-use hickory_proto::op::{Header, Message, Query};
+use hickory_proto::op::{Edns, Header, Message, Query};
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
@@ -28,6 +28,15 @@ pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
     message.answers = read_records(&mut decoder, counts.answers)?;
     message.authorities = read_records(&mut decoder, counts.authorities)?;
     message.additionals = read_records(&mut decoder, counts.additionals)?;
+    // EDNS(0): the OPT pseudo-record says how large a response the asker takes.
+    if let Some(at) = message
+        .additionals
+        .iter()
+        .position(|r| r.record_type() == RecordType::OPT)
+    {
+        let opt = message.additionals.remove(at);
+        message.edns = Some(Edns::from(&opt));
+    }
     Ok(message)
 }
 
@@ -40,6 +49,8 @@ fn read_records(decoder: &mut BinDecoder<'_>, count: u16) -> Result<Vec<Record>,
                 record.data = RData::TXT(TXT::new(Vec::new()));
                 records.push(record);
             }
+            // An EDNS(0) OPT record without options: `decode` reads it.
+            RData::Update0(RecordType::OPT) => records.push(record),
             RData::Update0(_) => {}
             _ => records.push(record),
         }

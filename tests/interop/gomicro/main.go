@@ -119,6 +119,23 @@ func main() {
 		}
 		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 		fmt.Println(took[len(took)/2].Microseconds())
+	case "bench-list":
+		// ListServices n times in this process: median milliseconds and the
+		// number of services of the last call.
+		n, _ := strconv.Atoi(os.Args[2])
+		var took []time.Duration
+		var count int
+		for i := 0; i < n; i++ {
+			start := time.Now()
+			services, err := reg.ListServices()
+			if err != nil {
+				fail(err)
+			}
+			took = append(took, time.Since(start))
+			count = len(services)
+		}
+		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+		fmt.Printf("%.1f %d\n", float64(took[len(took)/2].Microseconds())/1000, count)
 	default:
 		fail(fmt.Errorf("unknown command %q", os.Args[1]))
 	}

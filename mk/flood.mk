@@ -1,0 +1,37 @@
+# A LAN that lies: the flood benchmark (make bench-flood) and the fuzz targets
+# (make fuzz). The flood tests themselves (tests/mdns_flood.rs) run with the
+# other Rust tests in test-rust.
+
+.PHONY: bench-flood
+
+# 20,000 datagrams a second for 10 s from a third test host; then waits up to
+# the received-TTL cap (300 s) for the observer to be idle and free of fakes.
+bench-flood:
+	$(CARGO) build --release --examples
+	$(ISOLATED) target/release/examples/mdns_flood_bench
+
+.PHONY: bench-sign
+
+# The cost of signed announcements: sign/verify in process, and 1000 nodes
+# from one test host seen (verified) on another, with and without keys.
+bench-sign:
+	$(CARGO) build --release --examples
+	$(ISOLATED) target/release/examples/mdns_sign_bench
+
+.PHONY: fuzz
+
+# cargo-fuzz targets under fuzz/ (nightly Rust, installed here when missing):
+# the go-micro TXT codec, the packet path, the C ABI's JSON entries. Each runs
+# FUZZ_SECONDS; new inputs go to build/fuzz/<target>, the seeds in
+# fuzz/corpus/<target> stay as committed. A stable `make test` never builds them.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS := gomicro_txt packet ffi_json
+
+fuzz:
+	rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	for target in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/$$target && \
+	    (cd fuzz && $(CARGO) +nightly fuzz run $$target ../build/fuzz/$$target corpus/$$target -- \
+	        -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -print_final_stats=1) || exit 1; \
+	done

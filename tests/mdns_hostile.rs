@@ -1,0 +1,520 @@
+//! A hostile host on the LAN: floods of malformed packets and fake go-micro and
+//! DNS-SD announcements (examples/mdns_flood, bounded in count and time),
+//! amplification attempts and forgeries of signed announcements, from test
+//! host 3, while host 1 publishes and host 2 observes (examples/mdns_peer
+//! serve). Run through `make test`, inside tests/netns/isolated.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::hosts::{example, hosts, TestProcess};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+const FLOODER_IP: &str = "10.77.0.3";
+
+/// examples/mdns_peer serve on a host: answers `get` and `stats` on stdin.
+struct Observer(TestProcess);
+
+impl Observer {
+    fn start(host: u32, dialect: &str) -> Observer {
+        Self::start_with(host, dialect, &[])
+    }
+
+    fn start_with(host: u32, dialect: &str, options: &[&str]) -> Observer {
+        let mut program = vec![
+            example("mdns_peer").display().to_string(),
+            "--dialect".into(),
+            dialect.into(),
+        ];
+        program.extend(options.iter().map(|o| o.to_string()));
+        program.push("serve".into());
+        let observer = Observer(TestProcess::start_with_stdin(host, &program));
+        assert_eq!(observer.0.line(PATIENCE), "serving");
+        observer
+    }
+
+    fn ask(&mut self, line: &str) -> Value {
+        self.0.send(line);
+        let reply = self.0.line(PATIENCE);
+        serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"))
+    }
+
+    /// Looks `name` up until it is found or `PATIENCE` passes.
+    fn found_within_patience(&mut self, name: &str, domain: &str) -> bool {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if self.ask(&format!("get {name} {domain}"))["ok"] == true {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    fn stats(&mut self) -> Value {
+        self.ask("stats")
+    }
+}
+
+fn register(host: u32, dialect: &str, service: &str) -> TestProcess {
+    register_with(host, dialect, service, &[]).0
+}
+
+/// Registers a node of `service` on `host`; `options` go before the command
+/// (e.g. keys). Returns the process and the node id.
+fn register_with(
+    host: u32,
+    dialect: &str,
+    service: &str,
+    options: &[&str],
+) -> (TestProcess, String) {
+    let id = format!("{service}-{}", uuid::Uuid::new_v4());
+    let address = format!("10.77.0.{host}:8080");
+    let mut program = vec![
+        example("mdns_peer").display().to_string(),
+        "--dialect".into(),
+        dialect.into(),
+    ];
+    program.extend(options.iter().map(|o| o.to_string()));
+    program.extend([
+        "register".into(),
+        "--service".into(),
+        service.into(),
+        "--id".into(),
+        id.clone(),
+        "--address".into(),
+        address,
+    ]);
+    let process = TestProcess::start(host, &program);
+    assert_eq!(process.line(PATIENCE), "ready");
+    (process, id)
+}
+
+/// Starts a flood from host 3; it prints the datagrams sent when done.
+fn flood(args: &[&str]) -> TestProcess {
+    let mut program = vec![
+        example("mdns_flood").display().to_string(),
+        "--interface".into(),
+        FLOODER_IP.into(),
+    ];
+    program.extend(args.iter().map(|a| a.to_string()));
+    TestProcess::start(3, &program)
+}
+
+fn counter(stats: &Value, name: &str) -> u64 {
+    stats["counters"][name]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{name} in {stats}"))
+}
+
+#[test]
+fn under_a_flood_the_real_node_is_found_a_new_one_is_learnt_and_memory_is_bounded() {
+    let _turn = hosts();
+    let _real = register(1, "both", "flood-real");
+    // A smaller bound than the default 16384, so that this flood (which a
+    // debug build on a loaded machine reads only in part) fills the view.
+    let mut observer = Observer::start_with(2, "both", &["--max-nodes", "1000"]);
+    assert!(observer.found_within_patience("flood-real", "micro"));
+
+    // More fakes than the view holds, with TTLs of 2^31-1 s.
+    let flooder = flood(&[
+        "--rate",
+        "6000",
+        "--seconds",
+        "4",
+        "--kinds",
+        "gomicro,dnssd,gomicro,malformed",
+    ]);
+    // Lookups all along the flood; once the view is full, a new node is
+    // registered (the flood tool builds its datagrams first, so it starts late).
+    let mut late = None;
+    let deadline = Instant::now() + PATIENCE * 3;
+    let mut rounds_after = 0;
+    while rounds_after < 10 {
+        assert!(Instant::now() < deadline, "the flood did not fill the view");
+        let reply = observer.ask("get flood-real");
+        assert_eq!(reply["ok"], true, "{reply}");
+        if late.is_some() {
+            rounds_after += 1;
+        } else if counter(&observer.stats(), "nodes_dropped_over_limit") > 0 {
+            late = Some(register(1, "both", "flood-late"));
+        }
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let sent: u64 = flooder.line(PATIENCE * 2).parse().unwrap();
+    assert!(sent >= 10_000, "the flood ran ({sent} datagrams)");
+    assert!(
+        observer.found_within_patience("flood-late", "micro"),
+        "a node registered during the flood is found after it"
+    );
+    drop(late);
+
+    let stats = observer.stats();
+    eprintln!("observer after the flood: {stats}");
+    let view_nodes = stats["view_nodes"].as_u64().unwrap();
+    assert!(view_nodes <= 1000, "{stats}");
+    assert!(
+        counter(&stats, "nodes_dropped_over_limit") > 0,
+        "the flood filled the view: {stats}"
+    );
+    assert!(stats["view_bytes"].as_u64().unwrap() <= 24 << 20, "{stats}");
+    assert!(
+        stats["rss_kb"].as_u64().unwrap() < 64 * 1024,
+        "observer RSS over 64 MB: {stats}"
+    );
+}
+
+#[test]
+fn a_dns_sd_browse_that_mdns_sd_drops_is_restarted_and_resynchronised() {
+    let _turn = hosts();
+    let mut observer = Observer::start(2, "dnssd");
+    let mut before = register(1, "dnssd", "dnssd-before-drop");
+    assert!(observer.found_within_patience("dnssd-before-drop", "micro"));
+    // mdns-sd drops a browse whose event queue fills: a burst of instances may
+    // do it here, and the observer is made to lose its browses regardless.
+    let flooder = flood(&["--rate", "200", "--seconds", "2", "--kinds", "dnssd-burst"]);
+    flooder.line(PATIENCE * 2);
+    observer.ask("drop-browses");
+    // Its goodbye may fall in the gap before the browse is back.
+    before.terminate();
+    let _after = register(1, "dnssd", "dnssd-after-drop");
+    assert!(
+        observer.found_within_patience("dnssd-after-drop", "micro"),
+        "a DNS-SD-only node announced after the drop is seen"
+    );
+    let deadline = Instant::now() + PATIENCE;
+    while observer.ask("get dnssd-before-drop")["ok"] == true {
+        assert!(
+            Instant::now() < deadline,
+            "a node removed while the browse was down is forgotten"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let stats = observer.stats();
+    assert!(counter(&stats, "browse_restarts") >= 1, "{stats}");
+    let status = stats["status"].as_str().unwrap_or_default();
+    assert!(
+        status.contains("dropped DNS-SD browses"),
+        "Client::status reports it: {stats}"
+    );
+}
+
+#[test]
+fn dns_sd_fakes_leave_at_the_ttl_cap_and_a_live_node_stays() {
+    let _turn = hosts();
+    // A 3 s cap instead of 300 s, so that the test sees it pass.
+    let mut observer = Observer::start_with(2, "dnssd", &["--max-ttl-secs", "3"]);
+    let _real = register(1, "dnssd", "dnssd-live");
+    assert!(observer.found_within_patience("dnssd-live", "micro"));
+    // 140 fake instances claiming a TTL of 2^31-1 s.
+    let flooder = flood(&["--rate", "4", "--seconds", "1", "--kinds", "dnssd-burst"]);
+    flooder.line(PATIENCE);
+    let deadline = Instant::now() + PATIENCE * 3;
+    let mut peak = 0;
+    loop {
+        let nodes = observer.stats()["view_nodes"].as_u64().unwrap();
+        peak = peak.max(nodes);
+        if peak > 100 && nodes <= 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "fakes outlived the TTL cap: {nodes} nodes in view (peak {peak})"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(
+        observer.found_within_patience("dnssd-live", "micro"),
+        "the live node answered the refreshed browse"
+    );
+    assert_eq!(
+        counter(&observer.stats(), "browse_restarts"),
+        0,
+        "a refresh is not a drop"
+    );
+}
+
+#[test]
+fn the_wildcard_follows_a_bounded_number_of_planted_domains() {
+    let _turn = hosts();
+    let mut observer = Observer::start(2, "both");
+    let flooder = flood(&[
+        "--rate",
+        "4000",
+        "--seconds",
+        "2",
+        "--kinds",
+        "gomicro",
+        "--domains",
+        "500",
+    ]);
+    for _ in 0..5 {
+        observer.ask("get anything *");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    flooder.line(PATIENCE * 2);
+    observer.ask("get anything *");
+    let stats = observer.stats();
+    eprintln!("observer after planted domains: {stats}");
+    assert!(counter(&stats, "domains_not_followed") > 0, "{stats}");
+    assert!(
+        stats["threads"].as_u64().unwrap() <= 24,
+        "threads stay bounded: {stats}"
+    );
+}
+
+/// Runs a command on a test host, failing the test if it fails.
+fn on_host(host: u32, program: &[&str]) -> String {
+    let out = TestProcess::run(host, program);
+    assert!(
+        out.status.success(),
+        "{program:?} on host {host}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// One question for `service` from `from` on host 3: (datagrams, bytes) answered.
+fn ask_from(service: &str, from: &str, edns: bool) -> (u64, u64) {
+    let flood = example("mdns_flood").display().to_string();
+    let mut program = vec![
+        flood.as_str(),
+        "--interface",
+        FLOODER_IP,
+        "query",
+        service,
+        "--from",
+        from,
+    ];
+    if edns {
+        program.push("--edns");
+    }
+    let out = on_host(3, &program);
+    let (datagrams, bytes) = out.split_once(' ').expect("`datagrams bytes`");
+    (datagrams.parse().unwrap(), bytes.parse().unwrap())
+}
+
+#[test]
+fn a_question_with_a_forged_off_link_source_is_not_answered_and_answers_are_packed() {
+    let _turn = hosts();
+    let peer = example("mdns_peer").display().to_string();
+    let id = format!("amp-{}", uuid::Uuid::new_v4());
+    let program = [
+        peer.as_str(),
+        "--dialect",
+        "gomicro",
+        "register",
+        "--service",
+        "amp",
+        "--id",
+        &id,
+        "--address",
+        "10.77.0.1:90",
+        "--count",
+        "300",
+    ];
+    let publisher = TestProcess::start(1, &program);
+    assert_eq!(publisher.line(PATIENCE), "ready");
+
+    // The victim's address, off the test hosts' 10.77.0.0/24 link, but
+    // routable from host 1 (so that only the source check stops answers).
+    on_host(3, &["ip", "addr", "add", "192.0.2.7/32", "dev", "mr0"]);
+    on_host(1, &["ip", "route", "add", "192.0.2.7/32", "dev", "mr0"]);
+    let forged = ask_from("amp", "192.0.2.7", false);
+    on_host(1, &["ip", "route", "del", "192.0.2.7/32", "dev", "mr0"]);
+    on_host(3, &["ip", "addr", "del", "192.0.2.7/32", "dev", "mr0"]);
+    assert_eq!(forged, (0, 0), "an off-link source gets no answer");
+
+    // go-micro's querier (no EDNS): one node per datagram, as it needs.
+    let (one_per_node, bytes) = ask_from("amp", FLOODER_IP, false);
+    assert_eq!(one_per_node, 300, "{bytes} bytes");
+    // An asker that offers a large payload gets the same nodes in few datagrams.
+    let (packed, packed_bytes) = ask_from("amp", FLOODER_IP, true);
+    assert!(
+        packed > 0 && packed <= 20,
+        "{packed} datagrams, {packed_bytes} bytes"
+    );
+}
+
+#[test]
+fn one_datagram_of_unknown_instances_makes_few_questions() {
+    let _turn = hosts();
+    let mut observer = Observer::start(2, "gomicro");
+    let before = observer.stats();
+    // 3 datagrams, each naming 400 instances nobody described.
+    let flooder = flood(&["--rate", "3", "--seconds", "1", "--kinds", "pointers"]);
+    flooder.line(PATIENCE);
+    std::thread::sleep(Duration::from_millis(500));
+    let after = observer.stats();
+    // Each question goes out over IPv4 and IPv6: 1200 unknown names would be
+    // 2400 datagrams; the follow-up budget (20 a second) allows a few dozen.
+    let sent = counter(&after, "datagrams_sent") - counter(&before, "datagrams_sent");
+    assert!(sent <= 100, "{sent} question datagrams multicast: {after}");
+    assert!(counter(&after, "questions_held") >= 300, "{after}");
+}
+
+const KEY: &str = "the registry key of the test LAN";
+const NEW_KEY: &str = "the key that replaces it in a rotation";
+const ATTACKER_KEY: &str = "a key the attacker made up himself";
+
+/// Sends one forged go-micro record from host 3.
+fn forge(service: &str, id: &str, address: &str, ttl: &str, key: Option<&str>) {
+    let flood = example("mdns_flood").display().to_string();
+    let mut program = vec![
+        flood.as_str(),
+        "--interface",
+        FLOODER_IP,
+        "forge",
+        "--service",
+        service,
+        "--id",
+        id,
+        "--address",
+        address,
+        "--ttl",
+        ttl,
+    ];
+    if let Some(key) = key {
+        program.extend(["--key", key]);
+    }
+    assert_eq!(on_host(3, &program), "sent");
+}
+
+/// The nodes of `service` the observer has: (id, address, metadata).
+fn nodes(observer: &mut Observer, service: &str) -> Vec<(String, String, Value)> {
+    let reply = observer.ask(&format!("get {service}"));
+    reply["services"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["nodes"].as_array().cloned().unwrap_or_default())
+        .map(|n| {
+            (
+                n["id"].as_str().unwrap().to_string(),
+                n["address"].as_str().unwrap().to_string(),
+                n["metadata"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
+    let _turn = hosts();
+    let mut observer = Observer::start_with(2, "gomicro", &["--key", KEY, "--require-signed"]);
+    // The replayer captures the publisher's first announcement and sends it
+    // again once the publisher has said goodbye.
+    let flood = example("mdns_flood").display().to_string();
+    let replayer = TestProcess::start(
+        3,
+        &[
+            flood.as_str(),
+            "--interface",
+            FLOODER_IP,
+            "replay",
+            "--id",
+            "signed-svc-",
+            "--delay-ms",
+            "4000",
+        ],
+    );
+    assert_eq!(replayer.line(PATIENCE), "listening");
+    let (mut publisher, id) = register_with(1, "gomicro", "signed-svc", &["--key", KEY]);
+    assert_eq!(replayer.line(PATIENCE), "captured");
+    assert!(observer.found_within_patience("signed-svc", "micro"));
+    let real = nodes(&mut observer, "signed-svc");
+    assert_eq!(real.len(), 1, "{real:?}");
+    assert_eq!(real[0].1, "10.77.0.1:8080");
+
+    // Forged goodbyes (unsigned, and signed with the wrong key), a hijack of
+    // the node id, an extra node: none changes what the observer sees.
+    forge("signed-svc", &id, "10.77.0.1", "0", None);
+    forge("signed-svc", &id, "10.77.0.1", "0", Some(ATTACKER_KEY));
+    forge("signed-svc", &id, "10.66.6.6", "120", Some(ATTACKER_KEY));
+    forge("signed-svc", &id, "10.66.6.6", "120", None);
+    forge(
+        "signed-svc",
+        "extra-node",
+        "10.66.6.7",
+        "120",
+        Some(ATTACKER_KEY),
+    );
+    forge("signed-svc", "extra-node-2", "10.66.6.8", "120", None);
+    std::thread::sleep(Duration::from_millis(300));
+    let seen = nodes(&mut observer, "signed-svc");
+    assert_eq!(
+        seen.iter().map(|n| (&n.0, &n.1)).collect::<Vec<_>>(),
+        vec![(&id, &"10.77.0.1:8080".to_string())],
+        "forgeries changed the view"
+    );
+    let stats = observer.stats();
+    assert!(counter(&stats, "signatures_rejected") >= 3, "{stats}");
+    assert!(counter(&stats, "unsigned_ignored") >= 3, "{stats}");
+
+    // The real (signed) goodbye is accepted: no false reject.
+    publisher.terminate();
+    let deadline = Instant::now() + PATIENCE;
+    while observer.ask("get signed-svc")["ok"] == true {
+        assert!(Instant::now() < deadline, "the signed goodbye was refused");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The captured announcement, sent again, does not bring it back.
+    assert_eq!(replayer.line(PATIENCE), "replayed");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        observer.ask("get signed-svc")["ok"],
+        false,
+        "a replayed announcement resurrected the node"
+    );
+}
+
+#[test]
+fn keys_rotate_and_unsigned_peers_are_kept_apart_and_marked() {
+    let _turn = hosts();
+    // Mid-rotation: the observer verifies both keys, the publisher already
+    // signs with the new one; a peer without keys (as go-micro is) is kept,
+    // marked, unless it tries to override a signed node.
+    let mut observer = Observer::start_with(2, "gomicro", &["--key", KEY, "--key", NEW_KEY]);
+    let (_signed, signed_id) = register_with(
+        1,
+        "gomicro",
+        "rotated-svc",
+        &["--key", NEW_KEY, "--key", KEY],
+    );
+    let (_unsigned, unsigned_id) = register_with(3, "gomicro", "rotated-svc", &[]);
+    let deadline = Instant::now() + PATIENCE;
+    let seen = loop {
+        let seen = nodes(&mut observer, "rotated-svc");
+        if seen.len() == 2 || Instant::now() > deadline {
+            break seen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let signed = seen
+        .iter()
+        .find(|n| n.0 == signed_id)
+        .expect("the signed node");
+    let unsigned = seen
+        .iter()
+        .find(|n| n.0 == unsigned_id)
+        .expect("the unsigned node");
+    assert!(signed.2.get("microreg.unsigned").is_none(), "{seen:?}");
+    assert_eq!(unsigned.2["microreg.unsigned"], "true", "{seen:?}");
+    // An unsigned goodbye or hijack of the signed node is ignored.
+    forge("rotated-svc", &signed_id, "10.77.0.1", "0", None);
+    forge("rotated-svc", &signed_id, "10.66.6.6", "120", None);
+    std::thread::sleep(Duration::from_millis(300));
+    let after = nodes(&mut observer, "rotated-svc");
+    let signed = after
+        .iter()
+        .find(|n| n.0 == signed_id)
+        .expect("still there");
+    assert_eq!(signed.1, "10.77.0.1:8080");
+    assert_eq!(
+        counter(&observer.stats(), "signatures_rejected"),
+        0,
+        "no false reject"
+    );
+}
