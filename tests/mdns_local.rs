@@ -11,6 +11,19 @@ use microreg::{Action, Error, Node, RegisterOptions, Registry, Service, WatchOpt
 
 const PATIENCE: Duration = Duration::from_secs(5);
 
+/// The tests of this file share one loopback and run at once; a test that
+/// counts what its registry answered runs alone (`exclusive`), since other
+/// tests' registries ask questions too (follow-ups of what they hear).
+static LOOPBACK: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+async fn shared() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    LOOPBACK.read().await
+}
+
+async fn exclusive() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    LOOPBACK.write().await
+}
+
 fn registry() -> MdnsRegistry {
     support::require_isolated_network();
     MdnsRegistry::new(MdnsOptions {
@@ -48,6 +61,7 @@ async fn eventually_found(registry: &MdnsRegistry, name: &str, nodes: usize) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_is_found_listed_and_watched_by_another_registry() {
+    let _loopback = shared().await;
     let a = registry();
     let b = registry();
     let watcher = b
@@ -84,6 +98,7 @@ async fn a_registration_is_found_listed_and_watched_by_another_registry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registry_started_later_finds_what_was_registered_before() {
+    let _loopback = shared().await;
     let a = registry();
     let svc = service("local-early", &["local-early-1", "local-early-2"]);
     a.register(&svc, &RegisterOptions::default()).await.unwrap();
@@ -94,6 +109,7 @@ async fn a_registry_started_later_finds_what_was_registered_before() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lapsed_ttl_and_a_dropped_registry_remove_nodes() {
+    let _loopback = shared().await;
     let a = registry();
     let b = registry();
     let watcher = b
@@ -130,6 +146,7 @@ async fn a_lapsed_ttl_and_a_dropped_registry_remove_nodes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_packets_are_dropped_counted_and_harmless() {
+    let _loopback = shared().await;
     let a = registry();
     let b = registry();
     let svc = service("local-garbage", &["local-garbage-1"]);
@@ -159,6 +176,7 @@ async fn malformed_packets_are_dropped_counted_and_harmless() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_nodes_are_all_seen() {
+    let _loopback = shared().await;
     let a = registry();
     let b = registry();
     let ids: Vec<String> = (0..1000).map(|i| format!("local-many-{i}")).collect();
@@ -172,6 +190,7 @@ async fn a_thousand_nodes_are_all_seen() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_that_do_not_fit_in_dns_are_refused() {
+    let _loopback = shared().await;
     let a = registry();
     let svc = service("local-long", &[&"x".repeat(70)]);
     assert!(matches!(
@@ -182,6 +201,7 @@ async fn names_that_do_not_fit_in_dns_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registering_again_with_changes_is_an_update() {
+    let _loopback = shared().await;
     let a = registry();
     let b = registry();
     let watcher = b
@@ -204,6 +224,7 @@ async fn registering_again_with_changes_is_an_update() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookups_repeated_rounds_are_not_answered_again_for_what_it_holds() {
+    let _loopback = exclusive().await;
     // 60 nodes: their known answers take several datagrams (RFC 6762 §7.2).
     let a = registry();
     let ids: Vec<String> = (0..60)
