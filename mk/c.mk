@@ -109,6 +109,8 @@ test-c-run: $(C_ASAN_BINS) $(C_SHARED_BINS) $(C_AS_CXX_BINS)
 	@echo "== C tests under AddressSanitizer + UBSan"
 	@ASAN_OPTIONS=detect_leaks=1 $(ISOLATED) tests/c/run_each.sh "C under ASan" "" $(C_ASAN_BINS)
 	@echo "== C tests under valgrind (shared library)"
+	@# The programs ask the loader for the SONAME; cargo writes only libmicroreg.so.
+	@ln -sf libmicroreg.so $(LIB_DIR)/$(SONAME)
 	@$(ISOLATED) tests/c/run_each.sh "C under valgrind" "$(VALGRIND)" $(C_SHARED_BINS)
 	@echo "== C tests compiled as C++"
 	@$(ISOLATED) tests/c/run_each.sh "C as C++" "" $(C_AS_CXX_BINS)
