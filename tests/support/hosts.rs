@@ -25,13 +25,22 @@ pub fn impaired_hosts(impairments: &[&str]) -> MutexGuard<'static, ()> {
     let made = UP.get_or_init(|| {
         super::require_isolated_network();
         // Hosts left by an earlier test binary in the same namespace go first.
-        let _ = hosts_command().arg("down").status();
-        let status = hosts_command()
-            .args(["up", "3"])
-            .args(impairments)
-            .status()
-            .expect("tests/netns/hosts");
-        assert!(status.success(), "cannot make the test hosts");
+        // The kernel tears a namespace's links down after its last process
+        // has gone, asynchronously: a name may still be taken for a moment
+        // ("File exists"), so a failed `up` is cleaned up and tried again.
+        let made = (0..3).any(|attempt| {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_secs(2));
+            }
+            let _ = hosts_command().arg("down").status();
+            hosts_command()
+                .args(["up", "3"])
+                .args(impairments)
+                .status()
+                .expect("tests/netns/hosts")
+                .success()
+        });
+        assert!(made, "cannot make the test hosts");
         impairments.iter().map(|s| s.to_string()).collect()
     });
     assert_eq!(made, impairments, "one kind of hosts per test binary");
