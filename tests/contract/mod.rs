@@ -123,11 +123,24 @@ async fn wait_for_nodes(
     domain: &str,
     want: &BTreeSet<String>,
 ) {
-    eventually(
-        &format!("{name} in {domain} has nodes {want:?}"),
-        || async { (node_ids(registry, name, domain).await == *want).then_some(()) },
-    )
-    .await
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let found = node_ids(registry, name, domain).await;
+        if found == *want {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let missing: Vec<_> = want.difference(&found).take(5).collect();
+            let extra: Vec<_> = found.difference(want).take(5).collect();
+            panic!(
+                "not within {PATIENCE:?}: {name} in {domain} has {} nodes, wants {} \
+                 (missing e.g. {missing:?}, extra e.g. {extra:?})",
+                found.len(),
+                want.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 fn ids(service: &Service) -> BTreeSet<String> {

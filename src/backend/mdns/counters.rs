@@ -24,6 +24,8 @@ pub struct Counters {
     pub answers_held: AtomicU64,
     pub signatures_rejected: AtomicU64,
     pub unsigned_ignored: AtomicU64,
+    pub stale_dnssd_ignored: AtomicU64,
+    pub stale_answers_ignored: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -67,6 +69,12 @@ pub struct CounterSnapshot {
     /// Unsigned records ignored because keys are set (`require_signed`, or
     /// because they would override or remove a signed node).
     pub unsigned_ignored: u64,
+    /// DNS-SD reports of nodes that had just said goodbye in go-micro's
+    /// dialect (mdns-sd reports late), ignored so that they leave no ghost.
+    pub stale_dnssd_ignored: u64,
+    /// Answers to our questions about nodes that had just said goodbye (sent
+    /// before it, read after it), ignored so that they leave no ghost.
+    pub stale_answers_ignored: u64,
 }
 
 impl Counters {
@@ -94,6 +102,8 @@ impl Counters {
             answers_held: get(&self.answers_held),
             signatures_rejected: get(&self.signatures_rejected),
             unsigned_ignored: get(&self.unsigned_ignored),
+            stale_dnssd_ignored: get(&self.stale_dnssd_ignored),
+            stale_answers_ignored: get(&self.stale_answers_ignored),
         }
     }
 }

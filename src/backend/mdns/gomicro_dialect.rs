@@ -91,6 +91,11 @@ pub struct GoMicroDialect {
     answers: AnswerLimiter,
     /// With registry keys: signs what we send, verifies what we receive.
     signer: Option<Arc<Signer>>,
+    /// Held from a change to what we publish (or a check of it) until what it
+    /// sends has gone out, so that nothing about a node leaves after its
+    /// goodbye: an announcement or answer sent late brings a deregistered
+    /// node back on every peer, for a whole record TTL.
+    wire_order: tokio::sync::Mutex<()>,
 }
 
 impl GoMicroDialect {
@@ -123,6 +128,7 @@ impl GoMicroDialect {
             latency,
             answers: AnswerLimiter::default(),
             signer,
+            wire_order: tokio::sync::Mutex::new(()),
             view,
             counters,
             transport,
@@ -167,6 +173,7 @@ impl GoMicroDialect {
         // Every node was prepared (and so checked) before any is published; each
         // is then announced as it goes in, so 1000 nodes never sit in memory
         // twice as records waiting to be sent.
+        let _order = self.wire_order.lock().await;
         for node in prepared {
             let records = node.answer_records(node.ttl);
             let record_ttl = Duration::from_secs(u64::from(node.ttl));
@@ -184,6 +191,7 @@ impl GoMicroDialect {
     /// Removes the listed nodes (every node at that version when none is listed)
     /// and says goodbye for each.
     pub async fn unpublish(&self, domain: &str, service: &Service) {
+        let _order = self.wire_order.lock().await;
         let removed = {
             let mut published = self.published();
             if service.nodes.is_empty() {
@@ -470,6 +478,7 @@ impl GoMicroDialect {
             // A long answer burst can outlast a deregistration: an answer sent
             // after the node's goodbye would bring it back on every peer.
             let total = sets.len();
+            let _order = self.wire_order.lock().await;
             let live: Vec<Vec<Record>> = {
                 let published = self.published();
                 sets.into_iter()
@@ -538,6 +547,15 @@ impl GoMicroDialect {
                             }
                         }
                     };
+                    let stale = role == Role::Querier
+                        && ttl > 0
+                        && service.nodes.first().is_some_and(|node| {
+                            self.view
+                                .answer_predates_goodbye(&domain, &service.name, &node.id)
+                        });
+                    if stale {
+                        continue;
+                    }
                     let ttl = Duration::from_secs(u64::from(ttl));
                     let name = service.name.clone();
                     let action = self.view.observe_received(
@@ -631,6 +649,7 @@ impl GoMicroDialect {
             self.query_service(&domain, &service, Purpose::Requery)
                 .await;
         }
+        let _order = self.wire_order.lock().await;
         let (lapsed, due) = {
             let mut published = self.published();
             (

@@ -23,6 +23,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::counters::Counters;
+use super::farewells::Farewells;
 use super::questions::requery_points;
 use super::received_bounds::{approx_size, check_received, ViewLimits};
 use super::signing::{SignPolicy, UNSIGNED_MARK};
@@ -111,6 +112,8 @@ struct ViewState {
     newcomers: VecDeque<NodeKey>,
     /// (domain, service) that lookups and watches asked for -> when last.
     wanted: HashMap<(String, String), Instant>,
+    /// Recent go-micro goodbyes: late DNS-SD reports of them are stale.
+    farewells: Farewells,
 }
 
 /// A name stays wanted this long after the last lookup or watch of it.
@@ -188,6 +191,22 @@ impl LiveView {
         self.observe_as(domain, service, source, ttl, signed)
     }
 
+    /// Whether an answer to our question about `node_id`, read now, may have
+    /// been sent before that node's goodbye (see [`Farewells`]); if so it is
+    /// counted and should be ignored.
+    pub fn answer_predates_goodbye(&self, domain: &str, service: &str, node_id: &str) -> bool {
+        let key = NodeKey {
+            domain: domain.to_string(),
+            service: service.to_string(),
+            node_id: node_id.to_string(),
+        };
+        let stale = self.lock().farewells.outweighs_answer(&key, Instant::now());
+        if stale {
+            Counters::add(&self.counters.stale_answers_ignored, 1);
+        }
+        stale
+    }
+
     /// A removal reported by mdns-sd (unsigned: it cannot remove a signed node).
     pub fn forget_received(&self, key: &NodeKey, source: Source) {
         self.forget_as(key, source, self.policy == SignPolicy::NoKeys);
@@ -261,6 +280,14 @@ impl LiveView {
         let ttl = self.limits.cap_ttl(ttl);
         let lease = (source == Source::GoMicro).then(|| Lease::new(now, ttl));
         let mut state = self.lock();
+        match source {
+            Source::GoMicro => state.farewells.forget(&key),
+            Source::DnsSd if state.farewells.outweighs_dnssd(&key, now) => {
+                Counters::add(&self.counters.stale_dnssd_ignored, 1);
+                return None;
+            }
+            Source::DnsSd => {}
+        }
         if let Some(lease) = &lease {
             state.lease_taken(lease);
         }
@@ -413,13 +440,17 @@ impl LiveView {
 
     fn forget_as(&self, key: &NodeKey, source: Source, signed: bool) {
         let mut state = self.lock();
-        let Some(node) = state.nodes.get_mut(key) else {
-            return;
-        };
-        if node.signed && !signed {
+        let node_signed = state.nodes.get(key).map(|n| n.signed);
+        if node_signed == Some(true) && !signed {
             Counters::add(&self.counters.unsigned_ignored, 1);
             return; // an unsigned goodbye does not remove a signed node
         }
+        if source == Source::GoMicro && (signed || node_signed.is_some()) {
+            state.farewells.remember(key.clone(), Instant::now());
+        }
+        let Some(node) = state.nodes.get_mut(key) else {
+            return;
+        };
         let gone = match source {
             Source::GoMicro => true,
             Source::DnsSd => {
@@ -669,9 +700,57 @@ mod tests {
             "a goodbye is final"
         );
         view.observe("micro", plain(), Source::DnsSd, Duration::ZERO);
-        assert_eq!(view.get("greeter", "micro").len(), 1, "DNS-SD alone");
-        view.forget(&key, Source::DnsSd);
-        assert!(view.get("greeter", "micro").is_empty());
+        assert!(
+            view.get("greeter", "micro").is_empty(),
+            "a late DNS-SD report does not bring back a node that said goodbye"
+        );
+        view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
+        view.observe("micro", plain(), Source::DnsSd, Duration::ZERO);
+        view.forget(&key, Source::GoMicro);
+        view.observe("micro", plain(), Source::DnsSd, Duration::ZERO);
+        assert!(
+            view.get("greeter", "micro").is_empty(),
+            "registered again and gone again: still final"
+        );
+        view.observe("micro", svc("b", "1", "10.0.0.2:1"), Source::DnsSd, Duration::ZERO);
+        assert_eq!(view.get("greeter", "micro")[0].nodes.len(), 1, "DNS-SD alone");
+        assert_eq!(view.counters.snapshot().stale_dnssd_ignored, 2);
+    }
+
+    #[test]
+    fn a_node_heard_alive_again_after_its_goodbye_is_back_in_both_dialects() {
+        let view = view();
+        let plain = || svc("a", "1", "10.0.0.1:1");
+        let key = NodeKey {
+            domain: "micro".into(),
+            service: "greeter".into(),
+            node_id: "a".into(),
+        };
+        view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
+        view.forget(&key, Source::GoMicro);
+        view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
+        view.observe("micro", plain(), Source::DnsSd, Duration::ZERO);
+        assert_eq!(view.counters.snapshot().stale_dnssd_ignored, 0);
+        assert_eq!(view.get("greeter", "micro").len(), 1);
+    }
+
+    #[test]
+    fn answers_read_just_after_a_goodbye_are_stale_until_the_node_announces() {
+        let view = view();
+        let plain = || svc("a", "1", "10.0.0.1:1");
+        let key = NodeKey {
+            domain: "micro".into(),
+            service: "greeter".into(),
+            node_id: "a".into(),
+        };
+        assert!(!view.answer_predates_goodbye("micro", "greeter", "a"));
+        view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
+        view.forget(&key, Source::GoMicro);
+        assert!(view.answer_predates_goodbye("micro", "greeter", "a"));
+        assert!(!view.answer_predates_goodbye("micro", "greeter", "b"));
+        view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
+        assert!(!view.answer_predates_goodbye("micro", "greeter", "a"));
+        assert_eq!(view.counters.snapshot().stale_answers_ignored, 1);
     }
 
     #[test]

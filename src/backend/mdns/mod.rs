@@ -30,6 +30,7 @@ mdns_feature! {
     pub mod counters;
     pub mod dnssd;
     pub mod domains;
+    pub mod farewells;
     pub mod gomicro_dialect;
     pub mod gomicro_names;
     pub mod gomicro_parse;
