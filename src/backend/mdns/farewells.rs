@@ -77,10 +77,6 @@ impl Farewells {
     fn said_within(&self, key: &NodeKey, now: Instant, window: Duration) -> bool {
         self.said.get(key).is_some_and(|said| now < *said + window)
     }
-
-    pub fn len(&self) -> usize {
-        self.said.len()
-    }
 }
 
 #[cfg(test)]
@@ -131,7 +127,7 @@ mod tests {
         for id in 0..3 * MAX_REMEMBERED {
             farewells.remember(key(id), now);
         }
-        assert!(farewells.len() <= MAX_REMEMBERED);
+        assert!(farewells.said.len() <= MAX_REMEMBERED);
         assert!(farewells.order.len() <= 2 * MAX_REMEMBERED);
         assert!(!farewells.outweighs_dnssd(&key(0), now));
         assert!(farewells.outweighs_dnssd(&key(3 * MAX_REMEMBERED - 1), now));
