@@ -43,6 +43,7 @@ mdns_feature! {
     pub mod published;
     pub mod questions;
     pub mod received_bounds;
+    pub mod sent_queries;
     pub mod registry;
     pub mod signing;
     pub mod transport;
