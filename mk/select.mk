@@ -3,6 +3,7 @@
 #
 #   make bench-select        select on a warm cache, 10 nodes, per face, beside
 #                            go-micro's selector.Select + Next() in the same run
+#   make bench-select-go     its Go part alone (Go and go-micro's selector)
 #   make test-select-hosts   two test hosts: echo servers registered on one,
 #                            selected and connected to from the other, per face
 
@@ -10,7 +11,7 @@ SELECT_BUILD := build/select
 
 TEST_TARGETS += test-select-hosts
 
-.PHONY: bench-select test-select-hosts
+.PHONY: bench-select bench-select-go bench-select-go-run test-select-hosts
 
 $(SELECT_BUILD)/bench_select: benches/c/bench_select.c include/microreg.h $(STATIC_LIB)
 	@mkdir -p $(@D)
@@ -30,6 +31,14 @@ bench-select: c-lib python-venv
 		| grep -B1 'time:' | grep -v '^--'
 	@echo "== Python"
 	@$(ISOLATED) $(PY) bindings/python/bench/bench_select.py
+	@$(MAKE) --no-print-directory bench-select-go-run
+
+# The Go part alone: bindings/go (Selector.Next, Registry.Select, and the C
+# call of a Next beside the whole), then go-micro's selector beside microreg's.
+bench-select-go: go
+	@$(MAKE) --no-print-directory bench-select-go-run
+
+bench-select-go-run:
 	@echo "== Go (bindings/go), then go-micro's selector beside microreg's (bindings/go/gomicro)"
 	@for m in $(GO_MODULES); do \
 		$(ISOLATED) sh -c "cd $$m && $(GO_OFFLINE) $(GO) test -run '^$$' -bench Select -benchtime 1s ." \

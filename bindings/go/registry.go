@@ -15,6 +15,7 @@ type Registry struct {
 	handle   cRegistry
 	watchers map[*Watcher]struct{} // live watchers, stopped by Close; guarded by wmu
 	wmu      sync.Mutex
+	decoded  decodedNodes // nodes Select decoded, by their JSON
 }
 
 // New makes a registry; what the options leave out comes from go-micro's

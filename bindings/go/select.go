@@ -58,7 +58,8 @@ func SelectEndpoint(name string) SelectOption {
 func SelectDomain(domain string) SelectOption { return func(o *selectOptions) { o.Domain = domain } }
 
 // Selector picks nodes of one service with options encoded once: go-micro's
-// Select-then-Next, for callers that select on every request.
+// Select-then-Next, for callers that select on every request. Safe for
+// concurrent use.
 type Selector struct {
 	r       *Registry
 	name    string
@@ -67,6 +68,15 @@ type Selector struct {
 
 // NewSelector prepares selections of the named service.
 func (r *Registry) NewSelector(name string, opts ...SelectOption) (*Selector, error) {
+	options, err := selectArguments(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Selector{r: r, name: name, options: options}, nil
+}
+
+// selectArguments checks name and encodes opts for the C ABI.
+func selectArguments(name string, opts []SelectOption) ([]byte, error) {
 	if err := noNUL("service name", name); err != nil {
 		return nil, err
 	}
@@ -74,12 +84,25 @@ func (r *Registry) NewSelector(name string, opts ...SelectOption) (*Selector, er
 	if err != nil {
 		return nil, invalid("select options: %v", err)
 	}
-	return &Selector{r: r, name: name, options: cbytes(options)}, nil
+	return options, nil
 }
 
-// encodeSelectOptions is encodeOptions with a shortcut for the usual case, a
-// strategy alone (go-micro's selector passes one on every Select): no
-// encoding/json on that path.
+// strategyOptions are the options of a strategy alone, NUL-terminated, made
+// once: go-micro's selector passes one on every Select. Read only (full
+// slices, so an append copies).
+var strategyOptions = map[Strategy][]byte{
+	Random:      cOptions(Random),
+	RoundRobin:  cOptions(RoundRobin),
+	LeastFailed: cOptions(LeastFailed),
+}
+
+func cOptions(s Strategy) []byte {
+	b := cbytes([]byte(`{"strategy":"` + string(s) + `"}`))
+	return b[:len(b):len(b)]
+}
+
+// encodeSelectOptions is encodeOptions, NUL-terminated, with a shortcut for
+// the usual case, a strategy alone: no encoding/json, no allocation.
 func encodeSelectOptions(opts []SelectOption) ([]byte, error) {
 	var o selectOptions
 	for _, opt := range opts {
@@ -87,27 +110,41 @@ func encodeSelectOptions(opts []SelectOption) ([]byte, error) {
 			opt(&o)
 		}
 	}
-	if o.Version != "" || o.Labels != nil || o.Endpoint != "" || o.Domain != "" {
-		return json.Marshal(&o)
+	if o.Version == "" && o.Labels == nil && o.Endpoint == "" && o.Domain == "" {
+		if o.Strategy == "" {
+			return nil, nil
+		}
+		if options, known := strategyOptions[o.Strategy]; known {
+			return options, nil
+		}
 	}
-	switch o.Strategy {
-	case "":
-		return nil, nil
-	case Random, RoundRobin, LeastFailed:
-		return []byte(`{"strategy":"` + string(o.Strategy) + `"}`), nil
-	}
-	return json.Marshal(&o) // the library names what is wrong with it
+	options, err := json.Marshal(&o) // an unknown strategy: the library names it
+	return cbytes(options), err
 }
 
 // Next returns the node to call, chosen from the registry's warm cache (no
-// backend call). An error matching ErrNotFound when no node serves the
-// service or none passes the filters (the message says which); an
-// InvalidArgument error for an unknown strategy or a malformed version range.
-func (s *Selector) Next() (*Node, error) {
+// backend call). The node is the caller's own: changing it changes no other
+// answer. An error matching ErrNotFound when no node serves the service or
+// none passes the filters (the message says which); an InvalidArgument error
+// for an unknown strategy or a malformed version range.
+func (s *Selector) Next() (*Node, error) { return s.r.selectNode(s.name, s.options) }
+
+// Select returns one node of the named service to call; see Selector.Next.
+func (r *Registry) Select(name string, opts ...SelectOption) (*Node, error) {
+	options, err := selectArguments(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.selectNode(name, options)
+}
+
+// selectNode asks the library for a node of name (no NUL in it) with options
+// (NUL-terminated JSON or nil).
+func (r *Registry) selectNode(name string, options []byte) (*Node, error) {
 	var node *Node
-	err := s.r.use(func(h cRegistry) error {
-		return cSelect(h, s.name, s.options, func(answer []byte) (err error) {
-			node, err = decodeNode(answer)
+	err := r.use(func(h cRegistry) error {
+		return cSelect(h, name, options, func(answer []byte) (err error) {
+			node, err = r.decoded.node(answer)
 			return undecodable(err)
 		})
 	})
@@ -115,15 +152,6 @@ func (s *Selector) Next() (*Node, error) {
 		return nil, err
 	}
 	return node, nil
-}
-
-// Select returns one node of the named service to call; see Selector.Next.
-func (r *Registry) Select(name string, opts ...SelectOption) (*Node, error) {
-	s, err := r.NewSelector(name, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return s.Next()
 }
 
 // Mark reports what a call to node nodeID did: a non-nil err makes Select
@@ -137,9 +165,10 @@ func (r *Registry) Mark(nodeID string, callErr error) error {
 	return r.use(func(h cRegistry) error { return cMark(h, id, callErr == nil) })
 }
 
-// decodeNode reads one node of go-micro's Node JSON.
-func decodeNode(data []byte) (*Node, error) {
-	d := decoder{text: string(data)}
+// decodeNode reads one node of go-micro's Node JSON; its strings are slices
+// of text.
+func decodeNode(text string) (*Node, error) {
+	d := decoder{text: text}
 	n := &Node{}
 	err := d.document(func() error { return d.node(n) })
 	return n, err

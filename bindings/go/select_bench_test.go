@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	microreg "github.com/microreg/microreg/bindings/go"
+	"github.com/microreg/microreg/bindings/go/internal/testnet"
 )
 
 // tenNodes registers a 10-node service with go-micro-like node metadata.
@@ -53,9 +54,11 @@ func BenchmarkSelect(b *testing.B) {
 func benchNext(b *testing.B, next func() (*microreg.Node, error)) {
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := testnet.CPUTime()
 	for range b.N {
 		if _, err := next(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	testnet.ReportCPU(b, cpu)
 }

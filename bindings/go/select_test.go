@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	microreg "github.com/microreg/microreg/bindings/go"
 )
@@ -167,5 +168,92 @@ func TestSelectErrors(t *testing.T) {
 	_ = r.Close()
 	if _, err := r.Select(name); !errors.Is(err, microreg.ErrClosed) {
 		t.Errorf("after Close: %v", err)
+	}
+}
+
+// Selections of one node share their decoding (the library answers with the
+// same JSON), never the node: each caller may change its own.
+func TestSelectedNodesAreTheCallersOwn(t *testing.T) {
+	r := newRegistry(t)
+	name := uniqueName(t)
+	if err := r.Register(service(name, "1.0.0", name+"-a")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.NewSelector(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Next()
+	if err != nil {
+		t.Fatalf("Next: %v", err)
+	}
+	first.Address, first.Metadata["node"], first.Metadata["added"] = "changed", "changed", "x"
+	for _, next := range []func() (*microreg.Node, error){s.Next, func() (*microreg.Node, error) { return r.Select(name) }} {
+		n, err := next()
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		if n == first || n.Address != "10.0.0.1:8080" || len(n.Metadata) != 1 || n.Metadata["node"] != name+"-a" {
+			t.Errorf("a later selection sees the caller's changes: %+v", n)
+		}
+	}
+}
+
+// A node registered again with other data is selected with the new data once
+// the update is applied, never with the old again.
+func TestSelectFollowsANodeUpdate(t *testing.T) {
+	r := newRegistry(t)
+	name := uniqueName(t)
+	s := service(name, "1.0.0", name+"-a")
+	if err := r.Register(s); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.Select(name); err != nil || n.Metadata["node"] != name+"-a" {
+		t.Fatalf("Select = %+v, %v", n, err)
+	}
+	s.Nodes[0].Address, s.Nodes[0].Metadata["zone"] = "10.0.0.9:9090", "eu"
+	if err := r.Register(s); err != nil {
+		t.Fatal(err)
+	}
+	updated := func(n *microreg.Node) bool { return n.Address == "10.0.0.9:9090" && n.Metadata["zone"] == "eu" }
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := r.Select(name)
+		if err != nil {
+			t.Fatalf("Select: %v", err)
+		}
+		if updated(n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the update is not selected: %+v", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 100 {
+		if n, err := r.Select(name); err != nil || !updated(n) {
+			t.Fatalf("after the update: %+v, %v", n, err)
+		}
+	}
+}
+
+// A node whose JSON is larger than Next's buffer comes whole.
+func TestSelectLargeNode(t *testing.T) {
+	r := newRegistry(t)
+	name := uniqueName(t)
+	s := service(name, "1.0.0", name+"-a")
+	big := strings.Repeat("é0123456789", 300) // 3.6 KB of JSON, non-ASCII too
+	s.Nodes[0].Metadata["big"] = big
+	if err := r.Register(s); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		n, err := r.Select(name)
+		if err != nil {
+			t.Fatalf("Select: %v", err)
+		}
+		if n.Metadata["big"] != big || n.Id != name+"-a" {
+			t.Fatalf("large node: id %q, %d bytes of metadata", n.Id, len(n.Metadata["big"]))
+		}
 	}
 }

@@ -32,6 +32,7 @@ type Selector struct {
 	reg    *Registry
 	owned  *Registry // opened by the selector itself; closed with it
 	closed bool
+	cache  selectorCache // microreg selectors without filters, by service and strategy
 }
 
 var _ selector.Selector = (*Selector)(nil)
@@ -135,14 +136,19 @@ func (s *Selector) Select(service string, opts ...selector.SelectOption) (select
 	if len(sopts.Filters) > 0 || !own {
 		return s.selectInGo(reg, service, sopts, mopts)
 	}
-	if strategy != "" {
-		mopts = append([]microreg.SelectOption{microreg.SelectStrategy(strategy)}, mopts...)
-	}
 	m, err := reg.handle()
 	if err != nil {
 		return nil, err
 	}
-	sel, err := m.NewSelector(service, mopts...)
+	var sel *microreg.Selector
+	if len(mopts) == 0 {
+		sel, err = s.cache.get(m, service, strategy)
+	} else {
+		if strategy != "" {
+			mopts = append([]microreg.SelectOption{microreg.SelectStrategy(strategy)}, mopts...)
+		}
+		sel, err = m.NewSelector(service, mopts...)
+	}
 	if err != nil {
 		return nil, err
 	}

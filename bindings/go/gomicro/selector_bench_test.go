@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/microreg/microreg/bindings/go/gomicro"
+	"github.com/microreg/microreg/bindings/go/internal/testnet"
 	"go-micro.dev/v5/registry"
 	"go-micro.dev/v5/selector"
 )
@@ -47,6 +48,7 @@ func benchSelect(b *testing.B, reg registry.Registry, sel selector.Selector) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			cpu := testnet.CPUTime()
 			for b.Loop() {
 				next, err := sel.Select(name, selector.WithStrategy(strategy.fn))
 				if err != nil {
@@ -56,6 +58,7 @@ func benchSelect(b *testing.B, reg registry.Registry, sel selector.Selector) {
 					b.Fatal(err)
 				}
 			}
+			testnet.ReportCPU(b, cpu)
 		})
 	}
 }

@@ -163,3 +163,51 @@ func TestSelectorFollowsTheRegistryLive(t *testing.T) {
 		}
 	}
 }
+
+// Selections made before the registry is reopened (Init with options) or
+// replaced (the selector's Init) leave nothing behind that uses the old one.
+func TestSelectorFollowsARegistryReopened(t *testing.T) {
+	reg := newAdapter(t)
+	name, nodes := threeNodes(t, reg)
+	sel := gomicro.NewSelector(selector.Registry(reg))
+	defer sel.Close()
+	strategies := []selector.Strategy{selector.Random, selector.RoundRobin}
+	for _, strategy := range strategies {
+		if _, err := mustSelect(t, sel, name, selector.WithStrategy(strategy))(); err != nil {
+			t.Fatalf("next: %v", err)
+		}
+	}
+	// The same nodes on registry r, from scratch.
+	registerAgain := func(r registry.Registry) {
+		for _, s := range []*registry.Service{
+			{Name: name, Version: "1.2.0", Nodes: nodes[:2]},
+			{Name: name, Version: "2.0.0", Nodes: nodes[2:]},
+		} {
+			if err := r.Register(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Reopened: what the old handle registered is gone.
+	if err := reg.Init(gomicro.With(microreg.Backend("memory"))); err != nil {
+		t.Fatal(err)
+	}
+	registerAgain(reg)
+	for _, strategy := range strategies {
+		if got := picks(t, mustSelect(t, sel, name, selector.WithStrategy(strategy)), 40); fmt.Sprint(got) != fmt.Sprint(ids(nodes...)) {
+			t.Errorf("after the registry's Init: %v", got)
+		}
+	}
+	// Replaced: the first registry closed, the selector now on a second one.
+	other := newAdapter(t)
+	if err := sel.Init(selector.Registry(other)); err != nil {
+		t.Fatal(err)
+	}
+	_ = reg.Close()
+	registerAgain(other)
+	for _, strategy := range strategies {
+		if got := picks(t, mustSelect(t, sel, name, selector.WithStrategy(strategy)), 40); fmt.Sprint(got) != fmt.Sprint(ids(nodes...)) {
+			t.Errorf("after the selector's Init: %v", got)
+		}
+	}
+}
