@@ -4,12 +4,6 @@ package microreg
 // copies microreg_last_error() (a thread-local of the library) in the same C
 // call: a goroutine may run on another OS thread by the time it could ask.
 
-// Every call that hands a live handle to C runs maybeGC first: under -tags
-// microreg_gccheck it collects garbage and runs finalizers, so that a handle
-// whose owner was not kept alive is freed before C uses it (gccheck_on.go).
-// Freeing and stopping do not: they run from Registry's finalizer, which
-// cannot wait for the finalizer goroutine.
-
 // Where libmicroreg comes from: link_installed.go (pkg-config, the default) or
 // link_dev.go (this repository's static library, -tags microreg_dev).
 
@@ -199,14 +193,12 @@ func cRegistryNew(config []byte) (cRegistry, error) {
 func cRegistryFree(r cRegistry) { C.microreg_registry_free(r) }
 
 func cRegister(r cRegistry, service, options []byte) error {
-	maybeGC()
 	var msg *C.char
 	rc := C.mr_register(r, ptr(service), ptr(options), &msg)
 	return status(rc, msg)
 }
 
 func cDeregister(r cRegistry, service, options []byte) error {
-	maybeGC()
 	var msg *C.char
 	rc := C.mr_deregister(r, ptr(service), ptr(options), &msg)
 	return status(rc, msg)
@@ -214,7 +206,6 @@ func cDeregister(r cRegistry, service, options []byte) error {
 
 // cGetService looks name up; name must hold no NUL byte (see hasNUL).
 func cGetService(r cRegistry, name string, options []byte, use func([]byte) error) error {
-	maybeGC()
 	a := C.mr_get_service(r, name, ptr(options))
 	if err := status(a.rc, a.err); err != nil {
 		return err
@@ -224,7 +215,6 @@ func cGetService(r cRegistry, name string, options []byte, use func([]byte) erro
 
 // cSelect picks a node of name; name must hold no NUL byte.
 func cSelect(r cRegistry, name string, options []byte, use func([]byte) error) error {
-	maybeGC()
 	a := C.mr_select(r, name, ptr(options))
 	if err := status(a.rc, a.err); err != nil {
 		return err
@@ -234,7 +224,6 @@ func cSelect(r cRegistry, name string, options []byte, use func([]byte) error) e
 
 // cMark reports a call to nodeID (NUL-terminated) as ok or failed.
 func cMark(r cRegistry, nodeID []byte, ok bool) error {
-	maybeGC()
 	outcome := C.int(C.MICROREG_OUTCOME_FAILED)
 	if ok {
 		outcome = C.int(C.MICROREG_OUTCOME_OK)
@@ -245,7 +234,6 @@ func cMark(r cRegistry, nodeID []byte, ok bool) error {
 }
 
 func cListServices(r cRegistry, options []byte, use func([]byte) error) error {
-	maybeGC()
 	var out, msg *C.char
 	rc := C.mr_list_services(r, ptr(options), &out, &msg)
 	if err := status(rc, msg); err != nil {
@@ -264,7 +252,6 @@ func cConfigResolve(config []byte, use func([]byte) error) error {
 }
 
 func cConfig(r cRegistry, use func([]byte) error) error {
-	maybeGC()
 	var out, msg *C.char
 	rc := C.mr_config(r, &out, &msg)
 	if err := status(rc, msg); err != nil {
@@ -274,7 +261,6 @@ func cConfig(r cRegistry, use func([]byte) error) error {
 }
 
 func cWatch(r cRegistry, options []byte) (cWatcher, error) {
-	maybeGC()
 	var out cWatcher
 	var msg *C.char
 	rc := C.mr_watch(r, ptr(options), &out, &msg)
@@ -282,7 +268,6 @@ func cWatch(r cRegistry, options []byte) (cWatcher, error) {
 }
 
 func cWatcherNext(w cWatcher, timeoutMs int32, use func([]byte) error) error {
-	maybeGC()
 	var out, msg *C.char
 	rc := C.mr_watcher_next(w, C.int32_t(timeoutMs), &out, &msg)
 	if err := status(rc, msg); err != nil {

@@ -7,9 +7,11 @@ import (
 	"time"
 )
 
-// With -tags microreg_gccheck (make test-go), every call that hands a handle
-// to C first collects garbage and runs the finalizers that collection queued,
-// as wasmtime-go does under its `debug` tag. A Go object that owns a handle
+// With -tags microreg_gccheck (make test-go), every call that hands a live
+// handle to C (Registry.use, a watcher's poll) first collects garbage and runs
+// the finalizers that collection queued, as wasmtime-go does under its `debug`
+// tag. Freeing and stopping do not: they run from Registry's finalizer, which
+// cannot wait for the finalizer goroutine. A Go object that owns a handle
 // and is no longer reachable (a missing runtime.KeepAlive, a lock released too
 // early) is then finalized, and its handle freed, before the C call uses the
 // handle: a use-after-free every time, instead of once in a million calls.
@@ -45,6 +47,6 @@ func runSentinelFinalizer() {
 	select {
 	case <-ran:
 	case <-time.After(finalizerWait):
-		panic("microreg_gccheck: finalizers did not run within 30 s (a finalizer is blocked)")
+		panic("microreg_gccheck: finalizers did not run within 30 s (a finalizer is blocked, or this call runs inside one)")
 	}
 }
