@@ -47,17 +47,25 @@ fn the_readme_cli_example_runs_as_written() {
         .spawn()
         .expect("sh runs");
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut timed_out = false;
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", child.id())])
-                .status();
-            let _ = child.wait();
-            panic!("README's CLI example did not end within 60 s:\n{script}");
+            timed_out = true;
+            break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Whatever the script left running (a failed step leaves the background
+    // registrant) holds the output pipes open: end the whole group first.
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stderr(Stdio::null())
+        .status();
     let out = child.wait_with_output().unwrap();
+    assert!(
+        !timed_out,
+        "README's CLI example did not end within 60 s:\n{script}"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
