@@ -52,9 +52,31 @@ pub use select::{Outcome, SelectOptions, Selected, Strategy};
 pub use view::ServiceView;
 pub use watch::Watcher;
 
-/// The Rust examples of README.md, compiled and run as doc tests. They use the
-/// LAN (the mdns backend), so they are collected only inside the test network
-/// namespace: `make test-rust` passes `--cfg microreg_isolated` to rustdoc there.
+/// The Rust examples of README.md and of every page of docs/, compiled and run
+/// as doc tests. They use the LAN (the mdns backend), so they are collected only
+/// inside the test network namespace: `make test-rust` passes
+/// `--cfg microreg_isolated` to rustdoc there.
 #[cfg(all(doctest, microreg_isolated))]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeExamples;
+mod doc_examples {
+    macro_rules! pages {
+        ($($name:ident = $path:literal),* $(,)?) => {
+            $(#[doc = include_str!($path)] pub struct $name;)*
+        };
+    }
+    pages! {
+        Readme = "../README.md",
+        C = "../docs/c.md",
+        Cli = "../docs/cli.md",
+        Concepts = "../docs/concepts.md",
+        Configuration = "../docs/configuration.md",
+        Etcd = "../docs/etcd.md",
+        Go = "../docs/go.md",
+        Mdns = "../docs/mdns.md",
+        Performance = "../docs/performance.md",
+        Python = "../docs/python.md",
+        Rust = "../docs/rust.md",
+        Selection = "../docs/selection.md",
+        Testing = "../docs/testing.md",
+        WireFormats = "../docs/wire-formats.md",
+    }
+}

@@ -8,9 +8,10 @@
 //
 //	import microreg "github.com/microreg/microreg/bindings/go"
 //
-// cgo links the static library that `make go` (cargo build --release) leaves in
-// target/release/libmicroreg.a at the root of the repository; the header comes
-// from include/microreg.h.
+// cgo links the installed libmicroreg through pkg-config (make install, or the
+// microreg .deb); inside the repository, -tags microreg_dev links the static
+// library that `make go` leaves in target/release/libmicroreg.a instead. The
+// repository's docs/go.md has the details.
 //
 // Configuration: New(opts...) hands the library one flat JSON object of
 // settings (Backend, Domain, Addrs, ... or any by name with Setting/Settings);

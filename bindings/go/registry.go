@@ -68,10 +68,14 @@ func (r *Registry) Close() error {
 func (r *Registry) use(call func(cRegistry) error) error {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if r.handle == nil {
+	handle := r.handle
+	if handle == nil {
 		return ErrClosed
 	}
-	err := call(r.handle)
+	// Under -tags microreg_gccheck, collect garbage and run finalizers between
+	// reading the handle and handing it to C (gccheck_on.go).
+	maybeGC()
+	err := call(handle)
 	runtime.KeepAlive(r)
 	return err
 }

@@ -42,6 +42,7 @@ func (w *Watcher) poll(handle cWatcher) {
 	defer w.release()
 	defer close(w.results)
 	for !isStopped(w.stop) {
+		maybeGC() // -tags microreg_gccheck: see gccheck_on.go
 		var result *Result
 		err := cWatcherNext(handle, pollMs, func(b []byte) (err error) {
 			result, err = decodeResult(b)

@@ -1,5 +1,5 @@
-"""README.md's Python examples run as written, each in a fresh interpreter,
-and finish on their own."""
+"""The Python examples of README.md and docs/*.md run as written, each in a
+fresh interpreter, and finish on their own."""
 
 import pathlib
 import re
@@ -8,15 +8,32 @@ import sys
 
 import pytest
 
-README = pathlib.Path(__file__).resolve().parents[3] / "README.md"
-BLOCKS = re.findall(r"^```python\n(.*?)^```", README.read_text(), re.S | re.M)
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCKS = [
+    (page, code)
+    for page in PAGES
+    for code in re.findall(r"^```python\n(.*?)^```", page.read_text(), re.S | re.M)
+]
 
 
-def test_readme_has_python_examples():
-    assert BLOCKS, f"no ```python block in {README}"
+def blocks_of(name):
+    return [code for page, code in BLOCKS if page.name == name]
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(code):
+def test_readme_has_a_python_example():
+    assert blocks_of("README.md"), f"no ```python block in {ROOT / 'README.md'}"
+
+
+def test_the_python_page_has_its_asyncio_example():
+    assert blocks_of("python.md"), f"no ```python block in {ROOT / 'docs/python.md'}"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [code for _, code in BLOCKS],
+    ids=[f"{page.relative_to(ROOT)}:{i}" for i, (page, _) in enumerate(BLOCKS)],
+)
+def test_example_runs(code):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
