@@ -22,27 +22,36 @@
 // (src/runtime.rs), each block with a SAFETY comment.
 #![deny(unsafe_code)]
 
+// The public API: the types a user names, re-exported below, and the few
+// modules a user reaches into (backends and their options, the shared runtime,
+// go-micro's environment, the defaults, watches for backend authors, limits,
+// selection, the C ABI). Everything else is private, so that refactoring it
+// breaks nobody.
 pub mod backend;
-pub mod cache;
-pub mod client;
-pub mod config;
+mod cache;
+mod client;
+mod config;
 pub mod defaults;
-pub mod domain;
+mod domain;
 pub mod environment;
-pub mod error;
-pub mod fanout;
+mod error;
+mod fanout;
 pub mod ffi;
-pub mod keeper;
-pub mod model;
-pub mod registry;
+mod keeper;
+pub mod limits;
+mod model;
+mod registry;
 pub mod runtime;
 pub mod select;
-pub mod validate;
-pub mod view;
+mod validate;
+mod view;
 pub mod watch;
 
+pub use backend::MemoryRegistry;
+pub use cache::CachedRegistry;
 pub use client::Client;
 pub use config::{BackendConfig, BackendKind, Config};
+pub use domain::DOMAIN_METADATA_KEY;
 pub use error::{Error, Result};
 pub use model::{Endpoint, Metadata, Node, Service, Value};
 pub use registry::{

@@ -53,7 +53,7 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
 /// child made by fork() (Python's os.fork included) sees its own id. (A child
 /// made by a raw clone() system call that skips the fork handlers and then
 /// calls microreg is not detected.)
-pub fn process_id() -> u32 {
+pub(crate) fn process_id() -> u32 {
     static CACHED: AtomicU32 = AtomicU32::new(0);
     static WATCH_FORKS: Once = Once::new();
     extern "C" fn forget_in_child() {

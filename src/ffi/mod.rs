@@ -4,7 +4,8 @@
 //! `include/microreg.h` is generated from these files by cbindgen (`make header`);
 //! the comments on the exported items are the header's documentation.
 //!
-//! Every exported body runs inside [`boundary`], so no panic crosses into C.
+//! Every exported body runs inside a panic boundary (`boundary.rs`), so no
+//! panic crosses into C.
 
 // The exported types carry their C names.
 #![allow(non_camel_case_types)]
