@@ -21,6 +21,8 @@
 // unsafe lives only in the C ABI (src/ffi) and the runtime's fork handling
 // (src/runtime.rs), each block with a SAFETY comment.
 #![deny(unsafe_code)]
+// Every public item says what it is for (docs.rs is the API's manual).
+#![warn(missing_docs)]
 
 // The public API: the types a user names, re-exported below, and the few
 // modules a user reaches into (backends and their options, the shared runtime,
