@@ -32,14 +32,26 @@ macro_rules! mdns_feature {
     ($($item:item)*) => { $( #[cfg(feature = "mdns")] $item )* };
 }
 
+/// Modules that only the fuzz targets (fuzz/) reach from outside: public when
+/// cargo-fuzz builds (it passes `--cfg fuzzing`), private otherwise.
+macro_rules! fuzzed_modules {
+    ($($name:ident)*) => { $(
+        #[cfg(all(feature = "mdns", fuzzing))]
+        #[doc(hidden)]
+        pub mod $name;
+        #[cfg(all(feature = "mdns", not(fuzzing)))]
+        mod $name;
+    )* };
+}
+
+fuzzed_modules! { counters gomicro_parse live_view published received_bounds }
+
 // The modules marked `doc(hidden)` are not part of the API (no semver promise):
 // they are public only for the project's own tools that work on the wire
 // itself (the fuzz targets, the mdns_flood and mdns_sign_bench examples, the
 // CLI's doctor).
 mdns_feature! {
     mod answer_limiter;
-    #[doc(hidden)]
-    pub mod counters;
     mod dnssd;
     mod domains;
     mod farewells;
@@ -47,23 +59,14 @@ mdns_feature! {
     #[doc(hidden)]
     pub mod gomicro_names;
     #[doc(hidden)]
-    pub mod gomicro_parse;
-    #[doc(hidden)]
     pub mod gomicro_records;
     #[doc(hidden)]
     pub mod gomicro_txt;
     mod inflate_budget;
-    #[doc(hidden)]
-    pub mod interfaces;
-    #[doc(hidden)]
-    pub mod live_view;
+    mod interfaces;
     mod lookup;
     #[doc(hidden)]
-    pub mod published;
-    #[doc(hidden)]
     pub mod questions;
-    #[doc(hidden)]
-    pub mod received_bounds;
     mod registry;
     #[doc(hidden)]
     pub mod signing;

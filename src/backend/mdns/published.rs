@@ -201,10 +201,6 @@ impl Published {
         change
     }
 
-    pub fn get(&self, key: &NodeKey) -> Option<&PublishedNode> {
-        self.nodes.get(key).map(|node| &**node)
-    }
-
     pub fn remove(&mut self, key: &NodeKey) -> Option<PublishedNode> {
         self.nodes.remove(key).map(|node| *node)
     }
@@ -274,10 +270,6 @@ impl Published {
         }
         self.next_deadline = next_deadline;
         due
-    }
-
-    pub fn len(&self) -> usize {
-        self.nodes.len()
     }
 
     pub fn is_empty(&self) -> bool {
