@@ -17,6 +17,23 @@
 //! # Ok::<(), microreg::Error>(())
 //! # }).unwrap().unwrap();
 //! ```
+//!
+//! Where things are:
+//!
+//! - [`Client`], configured by [`Config`] (flat JSON, go-micro's
+//!   [`environment`], the [`defaults`]); [`Client::select`] and [`select`]
+//!   pick the node to call.
+//! - The model: [`Service`], [`Node`], [`Endpoint`], [`Value`], bounded by
+//!   [`limits`].
+//! - [`Registry`], the trait every backend implements, with
+//!   [`RegisterOptions`], [`WatchOptions`], and [`Watcher`] yielding
+//!   [`Event`]s; [`watch::channel`] for a backend of your own, and
+//!   [`CachedRegistry`] to put go-micro's cache in front of it.
+//! - The backends in [`backend`]: [`MemoryRegistry`], `mdns` and `etcd` (each
+//!   a cargo feature, both on by default) with their option types.
+//! - [`Error`] (`#[non_exhaustive]`), [`Result`].
+//! - [`runtime`]: the shared tokio runtime, for callers without one of their
+//!   own; [`ffi`]: the C ABI (`include/microreg.h`).
 
 // unsafe lives only in the C ABI (src/ffi) and the runtime's fork handling
 // (src/runtime.rs), each block with a SAFETY comment.

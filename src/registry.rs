@@ -208,9 +208,8 @@ mod rfc3339 {
 /// A service registry: go-micro's `registry.Registry`, with async methods.
 ///
 /// Implementations are shared between threads and tasks behind an `Arc`. Every
-/// backend ([`MemoryRegistry`](crate::MemoryRegistry),
-/// [`MdnsRegistry`](crate::backend::mdns::MdnsRegistry),
-/// [`EtcdRegistry`](crate::backend::etcd::EtcdRegistry)) and
+/// backend ([`MemoryRegistry`](crate::MemoryRegistry), `MdnsRegistry`,
+/// `EtcdRegistry`: see [`backend`](crate::backend)) and
 /// [`Client`](crate::Client) implement it, so code can take any of them:
 ///
 /// ```

@@ -4,7 +4,7 @@
 //!
 //! Open it with [`Client::new`](crate::Client::new) and a configuration whose
 //! backend is [`BackendConfig::Mdns`](crate::BackendConfig::Mdns) (the
-//! default), or directly with [`MdnsRegistry::new`] and [`MdnsOptions`].
+//! default), or directly with `MdnsRegistry::new` and `MdnsOptions`.
 //! Settings: [`MdnsConfig`]. Names must fit DNS: a node id, and each
 //! dot-separated part of a service name or domain, is one DNS label of at most
 //! 63 bytes; a registration that does not fit is refused with
