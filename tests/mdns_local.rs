@@ -265,3 +265,31 @@ async fn a_lookups_repeated_rounds_are_not_answered_again_for_what_it_holds() {
         "{datagrams} datagrams answered the lookup"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_goodbye_is_said_twice_unless_the_node_is_registered_again() {
+    let _loopback = shared().await;
+    let a = registry();
+    let gone = service("local-bye-twice", &["local-bye-twice-1"]);
+    let back = service("local-bye-back", &["local-bye-back-1"]);
+    for svc in [&gone, &back] {
+        a.register(svc, &RegisterOptions::default()).await.unwrap();
+    }
+    a.deregister(&gone, "micro").await.unwrap();
+    a.deregister(&back, "micro").await.unwrap();
+    a.register(&back, &RegisterOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(a.counters().goodbyes, 2, "one goodbye each at once");
+    // The repeat comes about a second later; none for the node that came back.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while a.counters().goodbyes < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no repeated goodbye"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(a.counters().goodbyes, 3, "{:?}", a.counters());
+}

@@ -53,7 +53,7 @@ wait $cpp
 echo "C and C++ found each other"
 
 echo "== C (host 1) and the CLI (host 2)"
-if ! "$cli" --help 2>/dev/null | grep -q 'register'; then
+if ! "$cli" --help 2>/dev/null | grep 'register' >/dev/null; then
     echo "SKIP: C and CLI: this build's microreg CLI has no register command yet"
     echo "C on two hosts: 1 passed, 0 failed, 1 skipped"
     exit 0
@@ -64,7 +64,7 @@ mkdir "$sync/cli"
 pids+=($!)
 "$hosts" exec 1 "$build/peer-c" c-cli-peer 10.77.0.1:7004 cli-peer "$sync/cli" & c=$!
 end=$((SECONDS + deadline_s))
-until "$hosts" exec 2 "$cli" --backend mdns --json get c-cli-peer 2>/dev/null | grep -q '10.77.0.1:7004'; do
+until "$hosts" exec 2 "$cli" --backend mdns --json get c-cli-peer 2>/dev/null | grep '10.77.0.1:7004' >/dev/null; do
     if [ $SECONDS -gt $end ]; then
         echo "two_hosts.sh: the CLI on host 2 never found c-cli-peer" >&2
         cat "$sync/cli-register.log" >&2

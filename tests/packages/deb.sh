@@ -48,9 +48,12 @@ cmake -S . -B cmake -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" -DCMAKE_CXX_FLAGS="-
 cmake --build cmake >/dev/null
 for exe in example-c example-cpp cmake/example-c cmake/example-cpp; do
     # Loaded from the package through the loader's cache: no rpath, no LD_LIBRARY_PATH.
-    ldd "$exe" | grep -Eq 'libmicroreg\.so\.0 => (/usr)?/lib/libmicroreg\.so\.0 ' \
-        || { echo "$exe does not load the package's library:" >&2; ldd "$exe" >&2; exit 1; }
-    "$isolated" timeout 30 "./$exe" | grep -q greeter-1
+    # (ldd's output is read whole first: `ldd | grep -q` under pipefail fails
+    # whenever grep stops reading before ldd has written its last line.)
+    libraries=$(ldd "$exe")
+    grep -Eq 'libmicroreg\.so\.0 => (/usr)?/lib/libmicroreg\.so\.0 ' <<<"$libraries" \
+        || { echo "$exe does not load the package's library:" >&2; echo "$libraries" >&2; exit 1; }
+    "$isolated" timeout 30 "./$exe" | grep greeter-1 >/dev/null
     echo "ran $exe"
 done
 "$isolated" timeout 30 microreg --backend memory list >/dev/null

@@ -63,5 +63,5 @@ go build -o greeter .
 out=$(LD_LIBRARY_PATH=$prefix/lib ./greeter)
 echo "$out"
 [ "$out" = "found greeter-1" ]
-LD_LIBRARY_PATH=$prefix/lib ldd greeter | grep -q "libmicroreg.so.0 => $prefix/lib/"
+LD_LIBRARY_PATH=$prefix/lib ldd greeter | grep "libmicroreg.so.0 => $prefix/lib/" >/dev/null
 echo "tests/packages/go_module.sh: an outside module built against the installed libmicroreg"

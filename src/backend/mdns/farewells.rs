@@ -8,7 +8,10 @@
 //!   be lost (its sockets keep the kernel's default buffer size).
 //! - Answers: an answer to one of our questions, sent just before the goodbye,
 //!   comes to our query socket while the goodbye comes to port 5353; read by
-//!   different tasks, the answer may be read last.
+//!   different tasks, the answer may be read last, seconds later when many
+//!   answers queue up on a busy machine. An answer is dated by the question it
+//!   echoes ([`SentQueries`](super::sent_queries::SentQueries)): one to a
+//!   question asked before the goodbye was heard is older news.
 //!
 //! Without this memory either re-created the node after its goodbye, a ghost
 //! until its records ran out. A node registered again announces itself
@@ -26,8 +29,9 @@ use super::published::DEFAULT_RECORD_TTL;
 /// node's host records (SRV, A/AAAA) after a lost goodbye.
 pub const REMEMBERED_FOR: Duration = Duration::from_secs(DEFAULT_RECORD_TTL as u64);
 
-/// How long a goodbye outweighs answers to our questions: longer than an
-/// answer sent before it can lie unread in a busy process's socket.
+/// How long a goodbye outweighs answers that cannot be dated (peers that do
+/// not echo the query id, such as go-micro): longer than an answer sent
+/// before it usually lies unread in a busy process's socket.
 pub const ANSWERS_STALE_FOR: Duration = Duration::from_secs(5);
 
 /// Goodbyes remembered at most (a flood of goodbyes forgets the oldest first).
@@ -69,9 +73,14 @@ impl Farewells {
         self.said_within(key, now, REMEMBERED_FOR)
     }
 
-    /// Whether an answer about `key` read at `now` may predate its goodbye.
-    pub fn outweighs_answer(&self, key: &NodeKey, now: Instant) -> bool {
-        self.said_within(key, now, ANSWERS_STALE_FOR)
+    /// Whether an answer about `key`, read at `now`, to a question asked at
+    /// `asked` (`None`: unknown) may have been sent before the goodbye.
+    pub fn outweighs_answer(&self, key: &NodeKey, now: Instant, asked: Option<Instant>) -> bool {
+        match (asked, self.said.get(key)) {
+            (_, None) => false,
+            (Some(asked), Some(said)) => asked <= *said,
+            (None, Some(_)) => self.said_within(key, now, ANSWERS_STALE_FOR),
+        }
     }
 
     fn said_within(&self, key: &NodeKey, now: Instant, window: Duration) -> bool {
@@ -102,13 +111,26 @@ mod tests {
     }
 
     #[test]
-    fn a_goodbye_outweighs_answers_only_briefly() {
+    fn an_undated_answer_is_stale_only_briefly_after_a_goodbye() {
         let mut farewells = Farewells::default();
         let now = Instant::now();
         farewells.remember(key(1), now);
-        assert!(farewells.outweighs_answer(&key(1), now + Duration::from_secs(1)));
-        assert!(!farewells.outweighs_answer(&key(1), now + ANSWERS_STALE_FOR));
+        assert!(farewells.outweighs_answer(&key(1), now + Duration::from_secs(1), None));
+        assert!(!farewells.outweighs_answer(&key(1), now + ANSWERS_STALE_FOR, None));
         assert!(farewells.outweighs_dnssd(&key(1), now + ANSWERS_STALE_FOR));
+    }
+
+    #[test]
+    fn a_dated_answer_is_stale_when_asked_before_the_goodbye_however_late_it_is_read() {
+        let mut farewells = Farewells::default();
+        let asked = Instant::now();
+        let said = asked + Duration::from_millis(10);
+        farewells.remember(key(1), said);
+        let much_later = said + 10 * ANSWERS_STALE_FOR;
+        assert!(farewells.outweighs_answer(&key(1), much_later, Some(asked)));
+        let asked_after = said + Duration::from_millis(1);
+        assert!(!farewells.outweighs_answer(&key(1), said, Some(asked_after)));
+        assert!(!farewells.outweighs_answer(&key(2), said, Some(asked)));
     }
 
     #[test]

@@ -59,6 +59,10 @@ const MAX_LISTED: usize = 4096;
 const MAX_ANNOUNCEMENTS_PER_TICK: usize = 50;
 /// An asker offering at least this payload (EDNS(0)) gets packed answers.
 const MIN_PACKED_PAYLOAD: u16 = 1232;
+/// A goodbye is said once more this long after the first, in case it was
+/// lost: a lost goodbye leaves the node on every peer for a record TTL.
+/// (Announcements are repeated for the same reason, RFC 6762 §8.3.)
+const GOODBYE_REPEAT_AFTER: Duration = Duration::from_secs(1);
 
 /// Answer sets, one per node, that one datagram carries.
 type AnswerSets = Vec<Vec<Record>>;
@@ -210,10 +214,7 @@ impl GoMicroDialect {
                     .collect()
             }
         };
-        for node in removed {
-            self.view.forget(&node.key, Source::GoMicro);
-            self.goodbye(&node).await;
-        }
+        self.say_goodbye(removed).await;
     }
 
     /// Asks who serves `service` in `domain` (go-micro's GetService question).
@@ -511,6 +512,11 @@ impl GoMicroDialect {
         }
         let mut follow_ups = Vec::new();
         let mut bursts = BTreeSet::new();
+        // An answer to our question is as old as the question (see farewells.rs).
+        let asked = match role {
+            Role::Querier => self.questions.asked_at(message.metadata.id),
+            Role::Mdns => None,
+        };
         let budget = self.inflation.grant(source);
         let (sightings, inflated) = gomicro_parse::read_within(message, budget);
         self.inflation.spend(source, inflated);
@@ -546,8 +552,12 @@ impl GoMicroDialect {
                     let stale = role == Role::Querier
                         && ttl > 0
                         && service.nodes.first().is_some_and(|node| {
-                            self.view
-                                .answer_predates_goodbye(&domain, &service.name, &node.id)
+                            self.view.answer_predates_goodbye(
+                                &domain,
+                                &service.name,
+                                &node.id,
+                                asked,
+                            )
                         });
                     if stale {
                         continue;
@@ -634,6 +644,32 @@ impl GoMicroDialect {
         });
     }
 
+    /// Forgets `nodes` (already unpublished) and says goodbye for each, now
+    /// and once more after [`GOODBYE_REPEAT_AFTER`] unless published again.
+    /// The caller holds `wire_order`.
+    async fn say_goodbye(&self, nodes: Vec<PublishedNode>) {
+        if nodes.is_empty() {
+            return;
+        }
+        for node in &nodes {
+            self.view.forget(&node.key, Source::GoMicro);
+            self.goodbye(node).await;
+        }
+        let this = self.this.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(GOODBYE_REPEAT_AFTER).await;
+            let Some(dialect) = this.upgrade() else {
+                return;
+            };
+            let _order = dialect.wire_order.lock().await;
+            for node in nodes {
+                if dialect.published().get(&node.key).is_none() {
+                    dialect.goodbye(&node).await;
+                }
+            }
+        });
+    }
+
     fn weak_self(&self) -> Option<Arc<Self>> {
         self.this.upgrade()
     }
@@ -653,10 +689,7 @@ impl GoMicroDialect {
                 published.due_announcements(now, MAX_ANNOUNCEMENTS_PER_TICK),
             )
         };
-        for node in lapsed {
-            self.view.forget(&node.key, Source::GoMicro);
-            self.goodbye(&node).await;
-        }
+        self.say_goodbye(lapsed).await;
         for records in due {
             self.announce(records).await;
         }

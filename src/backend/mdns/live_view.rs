@@ -191,16 +191,25 @@ impl LiveView {
         self.observe_as(domain, service, source, ttl, signed)
     }
 
-    /// Whether an answer to our question about `node_id`, read now, may have
-    /// been sent before that node's goodbye (see [`Farewells`]); if so it is
-    /// counted and should be ignored.
-    pub fn answer_predates_goodbye(&self, domain: &str, service: &str, node_id: &str) -> bool {
+    /// Whether an answer to our question (asked at `asked`, if known) about
+    /// `node_id`, read now, may have been sent before that node's goodbye
+    /// (see [`Farewells`]); if so it is counted and should be ignored.
+    pub fn answer_predates_goodbye(
+        &self,
+        domain: &str,
+        service: &str,
+        node_id: &str,
+        asked: Option<Instant>,
+    ) -> bool {
         let key = NodeKey {
             domain: domain.to_string(),
             service: service.to_string(),
             node_id: node_id.to_string(),
         };
-        let stale = self.lock().farewells.outweighs_answer(&key, Instant::now());
+        let stale = self
+            .lock()
+            .farewells
+            .outweighs_answer(&key, Instant::now(), asked);
         if stale {
             Counters::add(&self.counters.stale_answers_ignored, 1);
         }
@@ -744,13 +753,13 @@ mod tests {
             service: "greeter".into(),
             node_id: "a".into(),
         };
-        assert!(!view.answer_predates_goodbye("micro", "greeter", "a"));
+        assert!(!view.answer_predates_goodbye("micro", "greeter", "a", None));
         view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
         view.forget(&key, Source::GoMicro);
-        assert!(view.answer_predates_goodbye("micro", "greeter", "a"));
-        assert!(!view.answer_predates_goodbye("micro", "greeter", "b"));
+        assert!(view.answer_predates_goodbye("micro", "greeter", "a", None));
+        assert!(!view.answer_predates_goodbye("micro", "greeter", "b", None));
         view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
-        assert!(!view.answer_predates_goodbye("micro", "greeter", "a"));
+        assert!(!view.answer_predates_goodbye("micro", "greeter", "a", None));
         assert_eq!(view.counters.snapshot().stale_answers_ignored, 1);
     }
 

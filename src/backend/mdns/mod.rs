@@ -68,6 +68,7 @@ mdns_feature! {
     #[doc(hidden)]
     pub mod questions;
     mod registry;
+    mod sent_queries;
     #[doc(hidden)]
     pub mod signing;
     mod transport;

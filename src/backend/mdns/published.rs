@@ -201,6 +201,10 @@ impl Published {
         change
     }
 
+    pub fn get(&self, key: &NodeKey) -> Option<&PublishedNode> {
+        self.nodes.get(key).map(|node| &**node)
+    }
+
     pub fn remove(&mut self, key: &NodeKey) -> Option<PublishedNode> {
         self.nodes.remove(key).map(|node| *node)
     }

@@ -33,6 +33,7 @@ use hickory_proto::rr::{Name, Record, RecordType};
 use tokio::time::Instant;
 
 use super::counters::Counters;
+use super::sent_queries::SentQueries;
 use super::lookup::MIN_ROUND;
 use crate::error::{Error, Result};
 
@@ -158,6 +159,8 @@ struct State {
     questions: Bucket,
     follow_ups: Bucket,
     datagrams: Bucket,
+    /// The id and time of each query sent, to date the answers.
+    sent: SentQueries,
 }
 
 /// Counts of what the gate held back.
@@ -186,10 +189,18 @@ impl Questions {
                 questions: Bucket::new(MAX_QUESTIONS_PER_SECOND, now),
                 follow_ups: Bucket::new(MAX_FOLLOW_UPS_PER_SECOND, now),
                 datagrams: Bucket::new(MAX_QUERY_DATAGRAMS_PER_SECOND, now),
+                sent: SentQueries::default(),
             }),
             held: Mutex::new(Held::default()),
             counters,
         }
+    }
+
+    /// When we sent the query that an answer with `id` answers (`None`: not
+    /// one of ours, or too old to tell).
+    pub fn asked_at(&self, id: u16) -> Option<Instant> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.sent.asked_at(id)
     }
 
     /// The query datagrams to multicast now for the questions of `wanted`
@@ -234,9 +245,10 @@ impl Questions {
                     admitted.push(question);
                 }
             }
-            let messages = pack(admitted);
-            for _ in &messages {
+            let mut messages = pack(admitted);
+            for message in &mut messages {
                 state.datagrams.take();
+                message.metadata.id = state.sent.stamp(now);
             }
             messages
         };
