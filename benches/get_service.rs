@@ -13,7 +13,7 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::executor::block_on;
 use microreg::backend::MemoryRegistry;
-use microreg::cache::CachedRegistry;
+use microreg::CachedRegistry;
 use microreg::{Client, Config, Node, RegisterOptions, Registry, Service};
 
 fn three_node_service() -> Service {

@@ -217,7 +217,8 @@ int microreg_registry_deregister(struct microreg_registry *r,
  * parent). It may be called from a watch callback.
  *
  * # Safety
- * `r` is NULL or a handle from `microreg_registry_new` not yet freed.
+ * `r` is NULL or a handle from `microreg_registry_new` not yet freed, and no
+ * other thread is using it or uses it afterwards.
  */
 void microreg_registry_free(struct microreg_registry *r);
 
@@ -406,7 +407,8 @@ const char *microreg_status_str(int status);
  * never with `free()`). NULL is accepted and ignored. Any thread.
  *
  * # Safety
- * `s` is NULL or a string returned by microreg and not yet freed.
+ * `s` is NULL or a string returned by microreg and not yet freed; no other
+ * thread uses it, and it is not used after this call.
  */
 void microreg_string_free(char *s);
 
@@ -428,7 +430,8 @@ const char *microreg_version(void);
  * callback runs right after that callback returns.
  *
  * # Safety
- * `w` is NULL or a watcher not yet freed.
+ * `w` is NULL or a watcher not yet freed, and no other thread is using it or
+ * uses it afterwards.
  */
 void microreg_watcher_free(struct microreg_watcher *w);
 

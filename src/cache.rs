@@ -75,7 +75,7 @@ type NodesJson = Box<[Box<[Box<str>]>]>;
 
 /// The JSON of each node of a cached answer, lent by
 /// [`CachedRegistry::read_cached_with_node_json`].
-pub struct NodeJson<'a>(&'a [Box<[Box<str>]>]);
+pub(crate) struct NodeJson<'a>(&'a [Box<[Box<str>]>]);
 
 impl NodeJson<'_> {
     /// Node `node` of version `service` (indices into the lent services) as
@@ -180,7 +180,7 @@ impl CachedRegistry {
     }
 
     /// Calls `seen` with the id of every node in the cache, any domain.
-    pub fn for_each_node_id(&self, seen: &mut dyn FnMut(&str)) {
+    pub(crate) fn for_each_node_id(&self, seen: &mut dyn FnMut(&str)) {
         let entries = self.inner.entries.read().unwrap_or_else(|e| e.into_inner());
         let services = entries.values().flat_map(HashMap::values);
         services
@@ -191,7 +191,7 @@ impl CachedRegistry {
 
     /// Like [`read_cached`](Self::read_cached), but also lends each node's
     /// JSON, serialized once per change of the entry rather than once per call.
-    pub fn read_cached_with_node_json<R>(
+    pub(crate) fn read_cached_with_node_json<R>(
         &self,
         name: &str,
         domain: &str,

@@ -20,6 +20,33 @@ use crate::watch::Watcher;
 ///
 /// Safe to share between threads. Dropping it, or [`Client::close`], deregisters
 /// what it registered.
+///
+/// ```
+/// use std::time::Duration;
+/// use microreg::{Client, Config, Node, Registry, SelectOptions, Service, Strategy};
+///
+/// # #[tokio::main] async fn main() -> microreg::Result<()> {
+/// // Config::from_env() is what a deployed program uses (mdns unless
+/// // $MICRO_REGISTRY says otherwise); memory keeps this example in the process.
+/// let client = Client::new(Config::memory())?;
+/// let service = Service::new("greeter", "1.0.0")
+///     .with_node(Node::new("greeter-1", "10.0.0.5:8080"))
+///     .with_node(Node::new("greeter-2", "10.0.0.6:8080"));
+/// // Kept alive (refreshed at a third of the TTL) until deregistered or closed.
+/// client.register(&service, &client.register_options(Duration::from_secs(30))).await?;
+///
+/// let found = client.get_service("greeter", client.domain()).await?;
+/// assert_eq!(found[0].nodes.len(), 2);
+///
+/// // The node to call, from the watch-fed cache.
+/// let options = SelectOptions::new().strategy(Strategy::RoundRobin);
+/// let first = client.select("greeter", &options).await?;
+/// let second = client.select("greeter", &options).await?;
+/// assert_ne!(first.node.id, second.node.id);
+///
+/// client.close().await; // deregisters greeter-1 and greeter-2
+/// # Ok(()) }
+/// ```
 pub struct Client {
     config: Config,
     registry: Arc<dyn Registry>,

@@ -257,6 +257,34 @@ pub const COMMON_KEYS: [&str; 6] = [
 
 /// Everything needed to build a registry: the settings shared by every backend
 /// and the chosen backend's own.
+///
+/// Every face hands the core the same flat JSON object: the common keys
+/// (`backend`, `domain`, `timeout_ms`, `cache`, `cache_ttl_ms`,
+/// `register_ttl_ms`) and any key of the chosen backend. What it leaves out
+/// comes from go-micro's environment ([`Config::from_json`]), then the
+/// [defaults](crate::defaults).
+///
+/// ```
+/// use std::time::Duration;
+/// use microreg::{BackendConfig, BackendKind, Config};
+///
+/// let config = Config::default(); // the built-in defaults, no environment
+/// assert_eq!((config.kind(), config.domain.as_str()), (BackendKind::Mdns, "micro"));
+/// assert_eq!(config.register_ttl(), Some(Duration::from_secs(90)));
+///
+/// let etcd = Config::from_json(Some(
+///     r#"{"backend":"etcd","addresses":["10.0.0.1:2379"],"domain":"shop","register_ttl_ms":0}"#,
+/// ))?;
+/// assert_eq!(etcd.domain, "shop");
+/// assert_eq!(etcd.register_ttl(), None); // 0: registrations never expire
+/// let BackendConfig::Etcd(settings) = &etcd.backend else { unreachable!() };
+/// assert_eq!(settings.addresses, ["10.0.0.1:2379"]);
+///
+/// // A key the chosen backend does not take is an error naming its keys.
+/// let error = Config::from_json(Some(r#"{"backend":"memory","interfaces":["eth0"]}"#));
+/// assert!(error.unwrap_err().to_string().contains("interfaces"));
+/// # Ok::<(), microreg::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The domain used when a call names none.

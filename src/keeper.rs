@@ -254,3 +254,60 @@ impl Inner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Moved from tests/core_cache_keeper.rs when the keeper stopped being public.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::Keeper;
+    use crate::backend::MemoryRegistry;
+    use crate::error::Error;
+    use crate::model::{Node, Service};
+    use crate::registry::{RegisterOptions, Registry};
+
+    fn greeter(node: &str) -> Service {
+        Service::new("greeter", "1").with_node(Node::new(node, "10.0.0.1:8080"))
+    }
+
+    #[tokio::test]
+    async fn the_keeper_refreshes_before_the_ttl_and_deregisters_on_shutdown() {
+        let backend = MemoryRegistry::isolated();
+        let keeper = Keeper::new(Arc::new(backend.clone()));
+        let ttl = RegisterOptions::default().ttl(Duration::from_millis(300));
+        keeper.register(&greeter("greeter-a"), &ttl).await.unwrap();
+
+        // Several TTLs later the node is still there: the keeper refreshed it.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        assert_eq!(
+            backend.get_service("greeter", "micro").await.unwrap()[0].nodes[0].id,
+            "greeter-a"
+        );
+
+        keeper.shutdown().await;
+        assert_eq!(
+            backend.get_service("greeter", "micro").await,
+            Err(Error::NotFound)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_node_deregistered_through_the_keeper_is_not_refreshed_back() {
+        let backend = MemoryRegistry::isolated();
+        let keeper = Keeper::new(Arc::new(backend.clone()));
+        let ttl = RegisterOptions::default().ttl(Duration::from_millis(150));
+        keeper.register(&greeter("greeter-a"), &ttl).await.unwrap();
+        keeper
+            .deregister(&greeter("greeter-a"), "micro")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(
+            backend.get_service("greeter", "micro").await,
+            Err(Error::NotFound)
+        );
+        assert!(keeper.is_empty());
+    }
+}

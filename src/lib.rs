@@ -17,32 +17,60 @@
 //! # Ok::<(), microreg::Error>(())
 //! # }).unwrap().unwrap();
 //! ```
+//!
+//! Where things are:
+//!
+//! - [`Client`], configured by [`Config`] (flat JSON, go-micro's
+//!   [`environment`], the [`defaults`]); [`Client::select`] and [`select`]
+//!   pick the node to call.
+//! - The model: [`Service`], [`Node`], [`Endpoint`], [`Value`], bounded by
+//!   [`limits`].
+//! - [`Registry`], the trait every backend implements, with
+//!   [`RegisterOptions`], [`WatchOptions`], and [`Watcher`] yielding
+//!   [`Event`]s; [`watch::channel`] for a backend of your own, and
+//!   [`CachedRegistry`] to put go-micro's cache in front of it.
+//! - The backends in [`backend`]: [`MemoryRegistry`], `mdns` and `etcd` (each
+//!   a cargo feature, both on by default) with their option types.
+//! - [`Error`] (`#[non_exhaustive]`), [`Result`].
+//! - [`runtime`]: the shared tokio runtime, for callers without one of their
+//!   own; [`ffi`]: the C ABI (`include/microreg.h`).
 
 // unsafe lives only in the C ABI (src/ffi) and the runtime's fork handling
 // (src/runtime.rs), each block with a SAFETY comment.
 #![deny(unsafe_code)]
+// Every public item says what it is for (docs.rs is the API's manual).
+#![warn(missing_docs)]
 
+// The public API: the types a user names, re-exported below, and the few
+// modules a user reaches into (backends and their options, the shared runtime,
+// go-micro's environment, the defaults, watches for backend authors, limits,
+// selection, the C ABI). Everything else is private, so that refactoring it
+// breaks nobody.
 pub mod backend;
-pub mod cache;
-pub mod client;
-pub mod config;
+mod cache;
+mod client;
+mod config;
 pub mod defaults;
-pub mod domain;
+mod domain;
 pub mod environment;
-pub mod error;
-pub mod fanout;
+mod error;
+mod fanout;
 pub mod ffi;
-pub mod keeper;
-pub mod model;
-pub mod registry;
+mod keeper;
+pub mod limits;
+mod model;
+mod registry;
 pub mod runtime;
 pub mod select;
-pub mod validate;
-pub mod view;
+mod validate;
+mod view;
 pub mod watch;
 
+pub use backend::MemoryRegistry;
+pub use cache::CachedRegistry;
 pub use client::Client;
 pub use config::{BackendConfig, BackendKind, Config};
+pub use domain::DOMAIN_METADATA_KEY;
 pub use error::{Error, Result};
 pub use model::{Endpoint, Metadata, Node, Service, Value};
 pub use registry::{

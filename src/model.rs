@@ -28,23 +28,53 @@ pub const MAX_NODES: usize = 10_000;
 pub const MAX_VALUE_DEPTH: usize = 32;
 
 /// A named service at one version, with the nodes that serve it.
+///
+/// Its JSON is go-micro's, field for field (empty lists and maps written as
+/// `null`, as Go writes them), so documents from go-micro round-trip byte for
+/// byte:
+///
+/// ```
+/// use microreg::{Endpoint, Node, Service};
+///
+/// let mut node = Node::new("greeter-1", "10.0.0.5:8080");
+/// node.metadata.insert("zone".into(), "eu-1".into());
+/// let mut service = Service::new("greeter", "1.0.0").with_node(node);
+/// service.endpoints.push(Endpoint { name: "Greeter.Hello".into(), ..Default::default() });
+///
+/// let json = service.to_json();
+/// assert!(json.starts_with(r#"{"name":"greeter","version":"1.0.0","metadata":null,"#));
+/// assert_eq!(Service::from_json(&json)?, service);
+///
+/// // Bad input is an error that says what is wrong, never a panic.
+/// assert!(Service::from_json(r#"{"name":"greeter","nodes":[{"id":"a","address":"no port"}]}"#)
+///     .and_then(|s| s.validate_for_register())
+///     .is_err());
+/// # Ok::<(), microreg::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Service {
+    /// The service's name, e.g. `greeter` (what lookups ask for).
     pub name: String,
+    /// Its version, free-form (`1.0.0`, `latest`); selection can filter on it
+    /// as semver.
     #[serde(default)]
     pub version: String,
+    /// Free-form data about the service at this version.
     #[serde(
         default,
         deserialize_with = "null_as_default",
         serialize_with = "empty_as_null"
     )]
     pub metadata: Metadata,
+    /// What it can be called for (RPC methods, subscribers).
     #[serde(
         default,
         deserialize_with = "null_as_default",
         serialize_with = "empty_as_null"
     )]
     pub endpoints: Vec<Endpoint>,
+    /// The instances that serve it. In a registration, the ones registered;
+    /// in a lookup, every one known; in an event, the ones that changed.
     #[serde(
         default,
         deserialize_with = "null_as_default",
@@ -53,7 +83,16 @@ pub struct Service {
     pub nodes: Vec<Node>,
 }
 
-/// One running instance of a service.
+/// One running instance of a service: where to call it.
+///
+/// ```
+/// use microreg::Node;
+///
+/// let node = Node::new(format!("greeter-{}", uuid::Uuid::new_v4()), "[fd00::5]:8080");
+/// node.validate()?; // an id, and an address that is host:port (IPv6 in brackets)
+/// assert!(Node::new("greeter-1", "10.0.0.5").validate().is_err()); // no port
+/// # Ok::<(), microreg::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Node {
     /// Unique id, conventionally `<service name>-<uuid>`.
@@ -61,6 +100,8 @@ pub struct Node {
     /// `host:port`, or `[v6 address]:port`.
     #[serde(default)]
     pub address: String,
+    /// Free-form data about this instance (zone, protocol...), which selection
+    /// can filter on (labels).
     #[serde(
         default,
         deserialize_with = "null_as_default",
@@ -72,11 +113,15 @@ pub struct Node {
 /// A callable endpoint of a service (an RPC method or a subscriber).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Endpoint {
+    /// Its name, go-micro style: `Service.Method` (e.g. `Greeter.Hello`).
     pub name: String,
+    /// The shape of the request, if known.
     #[serde(default)]
     pub request: Option<Value>,
+    /// The shape of the response, if known.
     #[serde(default)]
     pub response: Option<Value>,
+    /// Free-form data (go-micro marks subscribers with `"subscriber"`).
     #[serde(
         default,
         deserialize_with = "null_as_default",
@@ -88,9 +133,13 @@ pub struct Endpoint {
 /// The shape of a request or response type, field by field.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Value {
+    /// The field's name (the top level: the type's name).
     pub name: String,
+    /// Its type's name, as go-micro writes it (JSON key `type`).
     #[serde(rename = "type", default)]
     pub type_name: String,
+    /// Its fields, when it has any (nested at most
+    /// [`MAX_VALUE_DEPTH`](crate::limits::MAX_VALUE_DEPTH) deep).
     #[serde(
         default,
         deserialize_with = "null_as_default",

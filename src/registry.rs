@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::model::Service;
 use crate::watch::Watcher;
 
-pub use crate::domain::{validate_domain, DEFAULT_DOMAIN, DOMAIN_METADATA_KEY, WILDCARD_DOMAIN};
+pub use crate::domain::{validate_domain, DEFAULT_DOMAIN, WILDCARD_DOMAIN};
 
 /// How to register: for how long, and in which domain, as a backend receives
 /// it (`ttl: None` is no TTL). Applications get theirs from
@@ -106,6 +106,8 @@ impl From<Duration> for Ttl {
 pub struct WatchOptions {
     /// Only events of this service; `None` for every service.
     pub service: Option<String>,
+    /// The domain watched, or [`WILDCARD_DOMAIN`] for all (whose events mark
+    /// each node with its domain).
     pub domain: String,
 }
 
@@ -163,7 +165,9 @@ impl Action {
 /// One change seen by a watcher. `service.nodes` holds the nodes it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
+    /// What happened to the nodes.
     pub action: Action,
+    /// The service at its version, carrying only the node(s) concerned.
     pub service: Service,
     /// When the change was seen, written as RFC 3339 (as Go writes `time.Time`).
     #[serde(with = "rfc3339")]
@@ -203,7 +207,32 @@ mod rfc3339 {
 
 /// A service registry: go-micro's `registry.Registry`, with async methods.
 ///
-/// Implementations are shared between threads and tasks behind an `Arc`.
+/// Implementations are shared between threads and tasks behind an `Arc`. Every
+/// backend ([`MemoryRegistry`](crate::MemoryRegistry), `MdnsRegistry`,
+/// `EtcdRegistry`: see [`backend`](crate::backend)) and
+/// [`Client`](crate::Client) implement it, so code can take any of them:
+///
+/// ```
+/// use microreg::{MemoryRegistry, Node, RegisterOptions, Registry, Service};
+///
+/// /// The addresses of every node of `name`, whichever registry holds them.
+/// async fn addresses(registry: &dyn Registry, name: &str) -> microreg::Result<Vec<String>> {
+///     let versions = registry.get_service(name, microreg::DEFAULT_DOMAIN).await?;
+///     Ok(versions.iter().flat_map(|v| &v.nodes).map(|n| n.address.clone()).collect())
+/// }
+///
+/// # #[tokio::main] async fn main() -> microreg::Result<()> {
+/// let registry = MemoryRegistry::isolated();
+/// let service = Service::new("greeter", "1.0.0").with_node(Node::new("greeter-1", "10.0.0.5:8080"));
+/// // A backend used directly keeps nothing alive: a TTL given here expires.
+/// registry.register(&service, &RegisterOptions::default()).await?;
+/// assert_eq!(addresses(&registry, "greeter").await?, ["10.0.0.5:8080"]);
+/// assert!(registry.get_service("nobody", "micro").await.unwrap_err().is_not_found());
+/// # Ok(()) }
+/// ```
+///
+/// To write a backend of your own, implement the five methods and make the
+/// watchers with [`watch::channel`](crate::watch::channel).
 #[async_trait]
 pub trait Registry: Send + Sync {
     /// Publishes every node of `service`. Registering a node again refreshes its

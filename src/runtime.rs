@@ -53,7 +53,7 @@ pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
 /// child made by fork() (Python's os.fork included) sees its own id. (A child
 /// made by a raw clone() system call that skips the fork handlers and then
 /// calls microreg is not detected.)
-pub fn process_id() -> u32 {
+pub(crate) fn process_id() -> u32 {
     static CACHED: AtomicU32 = AtomicU32::new(0);
     static WATCH_FORKS: Once = Once::new();
     extern "C" fn forget_in_child() {
@@ -62,7 +62,11 @@ pub fn process_id() -> u32 {
     // The one unsafe call outside the C ABI: the crate denies unsafe_code.
     #[allow(unsafe_code)]
     WATCH_FORKS.call_once(|| {
-        // SAFETY: registers a handler that only stores to an atomic.
+        // SAFETY: pthread_atfork only records the three function pointers (two
+        // NULL, which it allows). `forget_in_child` is an `extern "C"` fn that
+        // lives as long as the process, cannot unwind, and only stores to a
+        // static atomic: async-signal-safe, as a handler that runs in the child
+        // of a multi-threaded process must be.
         if unsafe { libc::pthread_atfork(None, None, Some(forget_in_child)) } != 0 {
             // Not registered: never cache (0 stays "unknown").
             CACHED.store(u32::MAX, Ordering::Relaxed);

@@ -23,6 +23,32 @@ struct Shared {
 ///
 /// `Watcher` is `Send + Sync`; `stop()` may be called from another thread while a
 /// `next()` is waiting, and that `next()` then returns [`Error::WatcherStopped`].
+/// Events are per node: an event's service carries the node(s) that changed.
+///
+/// ```
+/// use std::time::Duration;
+/// use microreg::{Action, Client, Config, Error, Node, Registry, Service};
+///
+/// # #[tokio::main] async fn main() -> microreg::Result<()> {
+/// let client = Client::new(Config::memory())?;
+/// // Watch first: changes from now on.
+/// let watcher = client.watch(&client.watch_options(Some("greeter".into()))).await?;
+///
+/// let service = Service::new("greeter", "1.0.0").with_node(Node::new("greeter-1", "10.0.0.5:8080"));
+/// client.register(&service, &client.register_options(None)).await?;
+/// let event = watcher.next().await?;
+/// assert_eq!((event.action, event.service.nodes[0].id.as_str()), (Action::Create, "greeter-1"));
+///
+/// client.deregister(&service, client.domain()).await?;
+/// assert_eq!(watcher.next().await?.action, Action::Delete);
+///
+/// // Nothing more: a bounded wait times out; after stop(), every call says so.
+/// let quiet = watcher.next_timeout(Duration::from_millis(10)).await;
+/// assert_eq!(quiet.unwrap_err(), Error::Timeout);
+/// watcher.stop();
+/// assert_eq!(watcher.next().await.unwrap_err(), Error::WatcherStopped);
+/// # Ok(()) }
+/// ```
 pub struct Watcher {
     events: Mutex<mpsc::Receiver<Result<Event>>>,
     shared: Arc<Shared>,

@@ -1,6 +1,7 @@
 //! The cache (stale on failure, one lookup for concurrent misses, watch-fed) and
-//! the keeper (refresh before the TTL, deregister on shutdown), over a backend
-//! whose failures and lookups the test controls and counts.
+//! the client's keeping of registrations, over a backend whose failures and
+//! lookups the test controls and counts. (The keeper's own tests are unit tests
+//! in src/keeper.rs: it is not public.)
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -8,8 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use microreg::backend::MemoryRegistry;
-use microreg::cache::CachedRegistry;
-use microreg::keeper::Keeper;
+use microreg::CachedRegistry;
 use microreg::{
     Client, Config, Error, Node, RegisterOptions, Registry, Result, Service, WatchOptions, Watcher,
 };
@@ -187,45 +187,6 @@ async fn stale_entries_are_served_while_the_backend_fails_and_the_failure_is_rep
     assert_eq!(stale, fresh);
     assert!(matches!(cache.status(), Some(Error::BackendUnavailable(_))));
     assert!(backend.lookups.load(Ordering::SeqCst) >= 3);
-}
-
-#[tokio::test]
-async fn the_keeper_refreshes_before_the_ttl_and_deregisters_on_shutdown() {
-    let backend = MemoryRegistry::isolated();
-    let keeper = Keeper::new(Arc::new(backend.clone()));
-    let ttl = RegisterOptions::default().ttl(Duration::from_millis(300));
-    keeper.register(&greeter("greeter-a"), &ttl).await.unwrap();
-
-    // Several TTLs later the node is still there: the keeper refreshed it.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(
-        backend.get_service("greeter", "micro").await.unwrap()[0].nodes[0].id,
-        "greeter-a"
-    );
-
-    keeper.shutdown().await;
-    assert_eq!(
-        backend.get_service("greeter", "micro").await,
-        Err(Error::NotFound)
-    );
-}
-
-#[tokio::test]
-async fn a_node_deregistered_through_the_keeper_is_not_refreshed_back() {
-    let backend = MemoryRegistry::isolated();
-    let keeper = Keeper::new(Arc::new(backend.clone()));
-    let ttl = RegisterOptions::default().ttl(Duration::from_millis(150));
-    keeper.register(&greeter("greeter-a"), &ttl).await.unwrap();
-    keeper
-        .deregister(&greeter("greeter-a"), "micro")
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(
-        backend.get_service("greeter", "micro").await,
-        Err(Error::NotFound)
-    );
-    assert!(keeper.is_empty());
 }
 
 #[test]

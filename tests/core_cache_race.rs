@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use microreg::backend::MemoryRegistry;
-use microreg::cache::CachedRegistry;
+use microreg::CachedRegistry;
 use microreg::{Node, RegisterOptions, Registry, Result, Service, WatchOptions, Watcher};
 use tokio::sync::Notify;
 

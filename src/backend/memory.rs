@@ -18,6 +18,29 @@ use crate::validate;
 use crate::watch::Watcher;
 
 /// A handle on an in-memory registry. Clones share the same store.
+///
+/// [`MemoryRegistry::shared`] is the one registry of the process (what
+/// `Config::memory()` opens); [`MemoryRegistry::isolated`] is a registry of its
+/// own, for tests. TTLs are honoured: an expired node leaves, with a delete
+/// event.
+///
+/// ```
+/// use std::time::Duration;
+/// use microreg::{Action, MemoryRegistry, Node, RegisterOptions, Registry, Service, WatchOptions};
+///
+/// # #[tokio::main] async fn main() -> microreg::Result<()> {
+/// let registry = MemoryRegistry::isolated();
+/// let watcher = registry.watch(&WatchOptions::default()).await?;
+/// let service = Service::new("greeter", "1.0.0").with_node(Node::new("greeter-1", "10.0.0.5:8080"));
+/// let options = RegisterOptions::default().ttl(Duration::from_millis(50));
+/// registry.register(&service, &options).await?;
+///
+/// assert_eq!(watcher.next().await?.action, Action::Create);
+/// // Nobody refreshes it (a Client would): it expires.
+/// assert_eq!(watcher.next().await?.action, Action::Delete);
+/// assert!(registry.get_service("greeter", "micro").await.is_err());
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct MemoryRegistry {
     store: Arc<Store>,

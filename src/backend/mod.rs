@@ -9,7 +9,7 @@ use crate::registry::Registry;
 
 pub mod etcd;
 pub mod mdns;
-pub mod memory;
+mod memory;
 
 pub use memory::MemoryRegistry;
 

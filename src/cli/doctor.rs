@@ -13,9 +13,8 @@ use std::time::Duration;
 
 use hickory_proto::op::MessageType;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use microreg::backend::mdns::interfaces::NetInterface;
 use microreg::backend::mdns::questions::{query_datagrams, Question};
-use microreg::backend::mdns::{gomicro_names, wire, MdnsOptions, MdnsRegistry};
+use microreg::backend::mdns::{gomicro_names, wire, MdnsOptions, MdnsRegistry, NetInterface};
 use microreg::{
     BackendConfig, BackendKind, Config, Error, Node, RegisterOptions, Registry, Result, Service,
     DEFAULT_DOMAIN, WILDCARD_DOMAIN,

@@ -173,10 +173,9 @@ fn pad(text: &str, width: usize) -> String {
 
 /// The terminal's (columns, rows), if stdout is a terminal that says.
 pub fn terminal_size() -> Option<(usize, usize)> {
-    // SAFETY: TIOCGWINSZ writes one `winsize` into the struct we own.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-    (ok && size.ws_col > 0 && size.ws_row > 0)
+    // TIOCGWINSZ through rustix's safe wrapper: the CLI has no unsafe code.
+    let size = rustix::termios::tcgetwinsize(std::io::stdout()).ok()?;
+    (size.ws_col > 0 && size.ws_row > 0)
         .then_some((usize::from(size.ws_col), usize::from(size.ws_row)))
 }
 

@@ -25,8 +25,10 @@ pub type microreg_done_fn = Option<unsafe extern "C" fn(user_data: *mut c_void)>
 
 /// The user's pointer, passed back untouched on the delivery thread.
 struct UserData(*mut c_void);
-// SAFETY: microreg never dereferences it; the header tells the user that the
-// callbacks run on another thread.
+// SAFETY: microreg never dereferences the pointer, it only hands it to the
+// user's callbacks; the caller of `microreg_registry_watch_callback` promises
+// that those are safe to call with it from another thread (the header says the
+// callbacks run on a thread microreg starts).
 unsafe impl Send for UserData {}
 
 /// The delivery thread of one callback watch.
@@ -78,9 +80,12 @@ pub unsafe extern "C" fn microreg_registry_watch_callback(
     out: *mut *mut microreg_watcher,
 ) -> c_int {
     run(|| {
-        let out = out_param(out, "out")?;
+        // SAFETY: `out` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out, "out") }?;
         let on_event = on_event.ok_or_else(|| Error::invalid("on_event is NULL"))?;
-        let watcher = Arc::new(start_watch(r, options_json)?);
+        // SAFETY: `r` is NULL or a live handle, `options_json` NULL or
+        // NUL-terminated, for this call (contract).
+        let watcher = Arc::new(unsafe { start_watch(r, options_json) }?);
         let delivery = spawn_delivery(watcher.clone(), on_event, on_done, UserData(user_data))?;
         *out = microreg_watcher::with_delivery(watcher, delivery);
         Ok(())
@@ -100,7 +105,9 @@ fn spawn_delivery(
             deliver(&watcher, on_event, user_data.0)
         }));
         if let Some(done) = on_done {
-            // SAFETY: the caller promised the callbacks are callable with user_data.
+            // SAFETY: the caller of `microreg_registry_watch_callback` promised
+            // `on_done` is callable with `user_data` from this thread; it runs
+            // once, after the last `on_event` call has returned.
             unsafe { done(user_data.0) };
         }
     };
@@ -122,7 +129,10 @@ fn deliver(
         let Ok(json) = CString::new(event.to_json()) else {
             continue;
         };
-        // SAFETY: as promised by the caller of microreg_registry_watch_callback.
+        // SAFETY: the caller of `microreg_registry_watch_callback` promised
+        // `on_event` is callable with `user_data` from this thread; `json` is
+        // NUL-terminated and outlives the call, as the header's contract
+        // (valid during the call only) requires.
         unsafe { on_event(user_data, json.as_ptr()) };
     }
 }

@@ -29,8 +29,11 @@ pub unsafe extern "C" fn microreg_config_resolve(
     out_json: *mut *mut c_char,
 ) -> c_int {
     run(|| {
-        let config = Config::from_json(strings::optional(config_json, "config_json")?)?;
-        let out = out_param(out_json, "out_json")?;
+        // SAFETY: `config_json` is NULL or NUL-terminated for this call (contract).
+        let config_json = unsafe { strings::optional(config_json, "config_json") }?;
+        let config = Config::from_json(config_json)?;
+        // SAFETY: `out_json` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out_json, "out_json") }?;
         *out = strings::str_to_c(&config.to_json_redacted())?;
         Ok(())
     })
@@ -49,8 +52,10 @@ pub unsafe extern "C" fn microreg_registry_config(
     out_json: *mut *mut c_char,
 ) -> c_int {
     run(|| {
-        let registry = handle(r)?;
-        let out = out_param(out_json, "out_json")?;
+        // SAFETY: `r` is NULL or a live handle for this call (contract).
+        let registry = unsafe { handle(r) }?;
+        // SAFETY: `out_json` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out_json, "out_json") }?;
         *out = strings::str_to_c(&registry.client.config().to_json_redacted())?;
         Ok(())
     })

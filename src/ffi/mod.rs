@@ -4,13 +4,19 @@
 //! `include/microreg.h` is generated from these files by cbindgen (`make header`);
 //! the comments on the exported items are the header's documentation.
 //!
-//! Every exported body runs inside [`boundary`], so no panic crosses into C.
+//! Every exported body runs inside a panic boundary (`boundary.rs`), so no
+//! panic crosses into C.
 
 // The exported types carry their C names.
 #![allow(non_camel_case_types)]
 // The C ABI is where microreg meets raw pointers: unsafe is allowed here (the
-// crate denies it elsewhere).
+// crate denies it elsewhere), and only as rustls-ffi allows it: every unsafe
+// operation, even inside an `unsafe fn`, sits in its own `unsafe { }` block, and
+// every block, `unsafe fn` and `unsafe impl` says why it is sound (`// SAFETY:`,
+// `# Safety`).
 #![allow(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 
 mod boundary;
 mod callback_watch;

@@ -36,11 +36,17 @@ impl microreg_registry {
 /// Checks a handle argument: not NULL, made in this process.
 ///
 /// # Safety
-/// `r` is NULL or a live handle from `microreg_registry_new`.
+/// `r` is NULL or a handle from `microreg_registry_new` that is not freed
+/// during `'a`. The caller picks `'a`: at most the exported call that received
+/// `r` (the header makes `microreg_registry_free` the last call on a handle, so
+/// no other thread frees it while a call is running).
 pub(crate) unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a microreg_registry> {
-    let registry = r
-        .as_ref()
-        .ok_or_else(|| Error::invalid("registry handle is NULL"))?;
+    // SAFETY: a non-NULL `r` came from `Box::into_raw` in
+    // `microreg_registry_new` (so it is aligned and points to an initialised
+    // value) and stays live for `'a` (contract); the handle is only ever
+    // shared, never mutated through, until `microreg_registry_free`.
+    let registry =
+        unsafe { r.as_ref() }.ok_or_else(|| Error::invalid("registry handle is NULL"))?;
     if registry.pid != crate::runtime::process_id() {
         return Err(Error::invalid(
             "registry handle was made before fork(); make a new one in this process",
@@ -52,33 +58,41 @@ pub(crate) unsafe fn handle<'a>(r: *const microreg_registry) -> Result<&'a micro
 /// The handle and the domain that `options_json` (`{"domain":...}`) names.
 ///
 /// # Safety
-/// As for [`handle`]; `options_json` is NULL or NUL-terminated.
+/// As for [`handle`]; `options_json` as for [`strings::optional`], both for `'a`.
 unsafe fn handle_and_domain<'a>(
     r: *const microreg_registry,
     options_json: *const c_char,
     what: &str,
 ) -> Result<(&'a microreg_registry, Cow<'a, str>)> {
-    let registry = handle(r)?;
-    let json = strings::optional(options_json, "options_json")?;
+    // SAFETY: this function's contract, passed on.
+    let registry = unsafe { handle(r) }?;
+    // SAFETY: this function's contract, passed on.
+    let json = unsafe { strings::optional(options_json, "options_json") }?;
     Ok((registry, options::domain(&registry.client, json, what)?))
 }
 
 /// Reads go-micro's Service JSON.
 ///
 /// # Safety
-/// `service_json` is NULL or NUL-terminated.
+/// `service_json` as for [`strings::required`], for the duration of this call
+/// (the Service returned owns its data).
 unsafe fn service_arg(service_json: *const c_char) -> Result<Service> {
-    Service::from_json(strings::required(service_json, "service_json")?)
+    // SAFETY: this function's contract; the borrow ends within this call.
+    Service::from_json(unsafe { strings::required(service_json, "service_json") }?)
 }
 
 /// Checks an out-parameter up front; callers write it last, once nothing can
 /// fail any more, so that nothing is written on failure.
 ///
 /// # Safety
-/// `out` is NULL or valid for writes, as the header requires of callers.
+/// `out` is NULL, or aligned and valid for reads and writes of a `T` during
+/// `'a`, and nothing else accesses it meanwhile (the header requires this of
+/// callers for every out-parameter, for the duration of the call). A `T` is a
+/// pointer here, so any bit pattern the caller left is a valid value.
 pub(crate) unsafe fn out_param<'a, T>(out: *mut T, what: &str) -> Result<&'a mut T> {
-    out.as_mut()
-        .ok_or_else(|| Error::invalid(format!("{what} is NULL")))
+    // SAFETY: this function's contract: NULL is handled, anything else is an
+    // aligned, initialised, exclusively lent place for `'a`.
+    unsafe { out.as_mut() }.ok_or_else(|| Error::invalid(format!("{what} is NULL")))
 }
 
 /// Makes a registry handle.
@@ -107,8 +121,10 @@ pub unsafe extern "C" fn microreg_registry_new(
     out: *mut *mut microreg_registry,
 ) -> c_int {
     run(|| {
-        let config = strings::optional(config_json, "config_json")?;
-        let out = out_param(out, "out")?;
+        // SAFETY: `config_json` is NULL or NUL-terminated for this call (contract).
+        let config = unsafe { strings::optional(config_json, "config_json") }?;
+        // SAFETY: `out` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out, "out") }?;
         // Built inside the runtime's context: backends may open sockets there.
         let client = {
             let _context = runtime::handle().enter();
@@ -132,14 +148,18 @@ pub unsafe extern "C" fn microreg_registry_new(
 /// parent). It may be called from a watch callback.
 ///
 /// # Safety
-/// `r` is NULL or a handle from `microreg_registry_new` not yet freed.
+/// `r` is NULL or a handle from `microreg_registry_new` not yet freed, and no
+/// other thread is using it or uses it afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn microreg_registry_free(r: *mut microreg_registry) {
     run_void(|| {
         if r.is_null() {
             return;
         }
-        let registry = Box::from_raw(r);
+        // SAFETY: `r` came from `Box::into_raw` in `microreg_registry_new`, is
+        // freed once, and no other call is using it (contract): ownership
+        // comes back here.
+        let registry = unsafe { Box::from_raw(r) };
         if registry.pid != crate::runtime::process_id() {
             std::mem::forget(registry);
             return;
@@ -171,12 +191,13 @@ pub unsafe extern "C" fn microreg_registry_register(
     options_json: *const c_char,
 ) -> c_int {
     run(|| {
-        let registry = handle(r)?;
-        let service = service_arg(service_json)?;
-        let options = options::register(
-            &registry.client,
-            strings::optional(options_json, "options_json")?,
-        )?;
+        // SAFETY: `r` is NULL or a live handle for this call (contract).
+        let registry = unsafe { handle(r) }?;
+        // SAFETY: `service_json` is NULL or NUL-terminated (contract).
+        let service = unsafe { service_arg(service_json) }?;
+        // SAFETY: `options_json` is NULL or NUL-terminated for this call (contract).
+        let options_json = unsafe { strings::optional(options_json, "options_json") }?;
+        let options = options::register(&registry.client, options_json)?;
         runtime::block_on(registry.client.register(&service, &options))?
     })
 }
@@ -197,8 +218,12 @@ pub unsafe extern "C" fn microreg_registry_deregister(
     options_json: *const c_char,
 ) -> c_int {
     run(|| {
-        let (registry, domain) = handle_and_domain(r, options_json, "deregister options")?;
-        let service = service_arg(service_json)?;
+        // SAFETY: `r` is NULL or a live handle, `options_json` NULL or
+        // NUL-terminated, for this call (contract).
+        let (registry, domain) =
+            unsafe { handle_and_domain(r, options_json, "deregister options") }?;
+        // SAFETY: `service_json` is NULL or NUL-terminated (contract).
+        let service = unsafe { service_arg(service_json) }?;
         runtime::block_on(registry.client.deregister(&service, &domain))?
     })
 }
@@ -223,9 +248,14 @@ pub unsafe extern "C" fn microreg_registry_get_service(
     out_json: *mut *mut c_char,
 ) -> c_int {
     run(|| {
-        let (registry, domain) = handle_and_domain(r, options_json, "get_service options")?;
-        let name = strings::required(name, "name")?;
-        let out = out_param(out_json, "out_json")?;
+        // SAFETY: `r` is NULL or a live handle, `options_json` NULL or
+        // NUL-terminated, for this call (contract).
+        let (registry, domain) =
+            unsafe { handle_and_domain(r, options_json, "get_service options") }?;
+        // SAFETY: `name` is NULL or NUL-terminated for this call (contract).
+        let name = unsafe { strings::required(name, "name") }?;
+        // SAFETY: `out_json` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out_json, "out_json") }?;
         // Warm: the cache's JSON of the answer, copied out; no executor.
         let json = match registry
             .client
@@ -258,8 +288,12 @@ pub unsafe extern "C" fn microreg_registry_list_services(
     out_json: *mut *mut c_char,
 ) -> c_int {
     run(|| {
-        let (registry, domain) = handle_and_domain(r, options_json, "list_services options")?;
-        let out = out_param(out_json, "out_json")?;
+        // SAFETY: `r` is NULL or a live handle, `options_json` NULL or
+        // NUL-terminated, for this call (contract).
+        let (registry, domain) =
+            unsafe { handle_and_domain(r, options_json, "list_services options") }?;
+        // SAFETY: `out_json` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out_json, "out_json") }?;
         let services = runtime::block_on(registry.client.list_services(&domain))??;
         *out = strings::json_to_c(&services)?;
         Ok(())
@@ -283,21 +317,29 @@ pub unsafe extern "C" fn microreg_registry_watch(
     out: *mut *mut microreg_watcher,
 ) -> c_int {
     run(|| {
-        let out = out_param(out, "out")?;
-        *out = microreg_watcher::polling(start_watch(r, options_json)?);
+        // SAFETY: `out` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out, "out") }?;
+        // SAFETY: `r` is NULL or a live handle, `options_json` NULL or
+        // NUL-terminated, for this call (contract).
+        *out = microreg_watcher::polling(unsafe { start_watch(r, options_json) }?);
         Ok(())
     })
 }
 
-/// Starts a watch through `registry`; shared with the callback flavour.
+/// Starts a watch through `registry`; shared with the callback flavour. The
+/// watcher owns what it needs: nothing borrowed outlives the call.
+///
+/// # Safety
+/// `r` as for [`handle`] and `options_json` as for [`strings::optional`], for
+/// the duration of this call.
 pub(crate) unsafe fn start_watch(
     r: *const microreg_registry,
     options_json: *const c_char,
 ) -> Result<crate::watch::Watcher> {
-    let registry = handle(r)?;
-    let options = options::watch(
-        &registry.client,
-        strings::optional(options_json, "options_json")?,
-    )?;
+    // SAFETY: this function's contract, passed on.
+    let registry = unsafe { handle(r) }?;
+    // SAFETY: this function's contract, passed on.
+    let options_json = unsafe { strings::optional(options_json, "options_json") }?;
+    let options = options::watch(&registry.client, options_json)?;
     runtime::block_on(registry.client.watch(&options))?
 }

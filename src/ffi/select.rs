@@ -73,10 +73,14 @@ pub unsafe extern "C" fn microreg_registry_select(
     out_json: *mut *mut c_char,
 ) -> c_int {
     run(|| {
-        let client = handle(r)?.client();
-        let name = strings::required(name, "name")?;
-        let options = strings::optional(options_json, "options_json")?;
-        let out = out_param(out_json, "out_json")?;
+        // SAFETY: `r` is NULL or a live handle for this call (contract).
+        let client = unsafe { handle(r) }?.client();
+        // SAFETY: `name` is NULL or NUL-terminated for this call (contract).
+        let name = unsafe { strings::required(name, "name") }?;
+        // SAFETY: `options_json` is NULL or NUL-terminated for this call (contract).
+        let options = unsafe { strings::optional(options_json, "options_json") }?;
+        // SAFETY: `out_json` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out_json, "out_json") }?;
         let json = with_options(options, |options| {
             // Warm: the chosen node's JSON, kept by the cache, copied out.
             match client.select_json(name, options, strings::str_to_c) {
@@ -108,8 +112,10 @@ pub unsafe extern "C" fn microreg_registry_mark(
     outcome: c_int,
 ) -> c_int {
     run(|| {
-        let client = handle(r)?.client();
-        let node_id = strings::required(node_id, "node_id")?;
+        // SAFETY: `r` is NULL or a live handle for this call (contract).
+        let client = unsafe { handle(r) }?.client();
+        // SAFETY: `node_id` is NULL or NUL-terminated for this call (contract).
+        let node_id = unsafe { strings::required(node_id, "node_id") }?;
         let outcome = match outcome {
             0 => Outcome::Ok,
             1 => Outcome::Failed,

@@ -50,12 +50,17 @@ impl microreg_watcher {
     }
 }
 
+/// Checks a watcher argument: not NULL, made in this process.
+///
 /// # Safety
-/// `w` is NULL or a live watcher.
+/// `w` is NULL or a watcher from `microreg_registry_watch` or
+/// `microreg_registry_watch_callback` that is not freed during `'a`; the caller
+/// picks `'a`: at most the exported call that received `w`.
 unsafe fn handle<'a>(w: *const microreg_watcher) -> Result<&'a microreg_watcher> {
-    let watcher = w
-        .as_ref()
-        .ok_or_else(|| Error::invalid("watcher handle is NULL"))?;
+    // SAFETY: a non-NULL `w` came from `Box::into_raw` (`polling`,
+    // `with_delivery`), so it is aligned and initialised, and stays live for
+    // `'a` (contract); it is only shared until `microreg_watcher_free`.
+    let watcher = unsafe { w.as_ref() }.ok_or_else(|| Error::invalid("watcher handle is NULL"))?;
     if watcher.pid != crate::runtime::process_id() {
         return Err(Error::invalid(
             "watcher was made before fork(); watch again in this process",
@@ -86,8 +91,10 @@ pub unsafe extern "C" fn microreg_watcher_next(
     out_event_json: *mut *mut c_char,
 ) -> c_int {
     run(|| {
-        let watcher = handle(w)?;
-        let out = out_param(out_event_json, "out_event_json")?;
+        // SAFETY: `w` is NULL or a live watcher for this call (contract).
+        let watcher = unsafe { handle(w) }?;
+        // SAFETY: `out_event_json` is NULL or writable for this call (contract).
+        let out = unsafe { out_param(out_event_json, "out_event_json") }?;
         if watcher.delivery.is_some() {
             return Err(Error::invalid(
                 "this watcher delivers its events to callbacks; it cannot be polled",
@@ -114,7 +121,8 @@ pub unsafe extern "C" fn microreg_watcher_next(
 #[no_mangle]
 pub unsafe extern "C" fn microreg_watcher_stop(w: *mut microreg_watcher) -> c_int {
     run(|| {
-        handle(w)?.watcher.stop();
+        // SAFETY: `w` is NULL or a live watcher for this call (contract).
+        unsafe { handle(w) }?.watcher.stop();
         Ok(())
     })
 }
@@ -128,14 +136,18 @@ pub unsafe extern "C" fn microreg_watcher_stop(w: *mut microreg_watcher) -> c_in
 /// callback runs right after that callback returns.
 ///
 /// # Safety
-/// `w` is NULL or a watcher not yet freed.
+/// `w` is NULL or a watcher not yet freed, and no other thread is using it or
+/// uses it afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn microreg_watcher_free(w: *mut microreg_watcher) {
     run_void(|| {
         if w.is_null() {
             return;
         }
-        let watcher = Box::from_raw(w);
+        // SAFETY: `w` came from `Box::into_raw` (`polling`, `with_delivery`),
+        // is freed once, and no other call is using it (contract): ownership
+        // comes back here.
+        let watcher = unsafe { Box::from_raw(w) };
         if watcher.pid != crate::runtime::process_id() {
             // A child after fork(): the delivery thread and runtime are the parent's.
             std::mem::forget(watcher);

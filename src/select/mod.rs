@@ -5,13 +5,13 @@
 //! follows the registry live: a node deleted by a watch event is never
 //! returned once the event is applied, and a new node enters the rotation.
 //!
-//! - [`options`]: what a selection asks for (strategy, filters, domain).
-//! - [`strategy`]: how one node is picked among the candidates.
-//! - [`marks`]: failures reported with [`Client::mark`](crate::Client::mark)
-//!   and the backoff they cause.
+//! - [`SelectOptions`]: what a selection asks for ([`Strategy`], [`Filter`]s,
+//!   domain).
+//! - [`Outcome`]: what a call to the chosen node did, reported with
+//!   [`Client::mark`](crate::Client::mark); failed nodes back off.
 
-pub mod marks;
-pub mod options;
+mod marks;
+mod options;
 mod strategy;
 
 use std::collections::HashMap;
@@ -24,21 +24,25 @@ use tokio::time::Instant;
 use crate::error::{Error, Result};
 use crate::model::{Node, Service};
 
-pub use marks::{Backoff, KnownNodes, Outcome};
+pub use marks::Outcome;
+pub(crate) use marks::{Backoff, KnownNodes};
 pub use options::{Filter, SelectOptions, Strategy, VersionFilter};
 
 /// The node a selection picked, with the version of the service it serves.
 /// (`Client::select_with` lends the whole service, endpoints included.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selected {
+    /// The service's name.
     pub service: String,
+    /// The version the node serves.
     pub version: String,
+    /// The node to call.
     pub node: Node,
 }
 
 /// One client's selection state: a round-robin counter per service, and marks.
 #[derive(Debug)]
-pub struct Selector {
+pub(crate) struct Selector {
     /// service -> (domain, next ticket): one hash per selection (domains
     /// are few, so they are scanned).
     turns: RwLock<Turns>,

@@ -57,7 +57,9 @@ pub enum VersionFilter {
     /// Other versions that are not semver never match. A leading `v` on a
     /// version is ignored.
     Range {
+        /// The range as written.
         text: String,
+        /// The range as parsed.
         range: semver::VersionReq,
     },
 }
@@ -123,7 +125,12 @@ pub enum Filter {
     /// The service version (exact or a semver range).
     Version(VersionFilter),
     /// The node's metadata has `key` set to `value`.
-    Label { key: String, value: String },
+    Label {
+        /// The metadata key.
+        key: String,
+        /// The value it must have.
+        value: String,
+    },
     /// The service has an endpoint of this name.
     Endpoint(String),
 }
@@ -176,7 +183,9 @@ impl std::fmt::Display for Filter {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SelectOptions {
+    /// How to pick among the nodes that pass the filters.
     pub strategy: Strategy,
+    /// Conditions every candidate must meet (all of them).
     pub filters: Vec<Filter>,
     /// `None`: the client's domain.
     pub domain: Option<String>,

@@ -42,9 +42,12 @@ impl<T> ProcessBound<T> {
 }
 
 impl<T> Drop for ProcessBound<T> {
+    #[allow(unsafe_code)]
     fn drop(&mut self) {
         if self.in_owner_process() {
-            // SAFETY: dropped exactly once, here; never touched again.
+            // SAFETY: `value` is initialised (it is only ever dropped here) and
+            // this is `Drop::drop`, which runs once: nothing reads or drops it
+            // again.
             unsafe { ManuallyDrop::drop(&mut self.value) }
         }
         // In a forked child the value is leaked on purpose (see the module docs).

@@ -4,6 +4,9 @@
 //! behaviour lives in the core. The pure-Python half (exceptions, re-exports,
 //! asyncio glue) is in `python/microreg/`.
 
+// No unsafe code but the one drop in fork.rs, which says why it is sound.
+#![deny(unsafe_code)]
+
 use pyo3::prelude::*;
 
 mod async_registry;

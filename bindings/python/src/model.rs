@@ -12,7 +12,7 @@ use pyo3::{PyClass, PyTypeInfo};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use microreg::model::MAX_VALUE_DEPTH;
+use microreg::limits::MAX_VALUE_DEPTH;
 use microreg::{Endpoint, Metadata, Node, Service, Value};
 
 use crate::errors;

@@ -28,7 +28,8 @@ pub struct Counters {
     pub stale_answers_ignored: AtomicU64,
 }
 
-/// A snapshot of [`Counters`].
+/// What the mDNS backend saw and did since it started
+/// ([`MdnsRegistry::counters`](super::MdnsRegistry::counters), `microreg doctor`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CounterSnapshot {
     /// Datagrams read from the mDNS sockets.
@@ -37,7 +38,9 @@ pub struct CounterSnapshot {
     pub malformed_packets: u64,
     /// Questions this process answered for its own nodes.
     pub queries_answered: u64,
+    /// Datagrams sent (questions, answers, announcements, goodbyes).
     pub datagrams_sent: u64,
+    /// Sends the operating system refused (no route, interface down...).
     pub send_errors: u64,
     /// Unsolicited announcements of our nodes (per node, per interface).
     pub announcements: u64,

@@ -326,10 +326,6 @@ impl GoMicroDialect {
         }
     }
 
-    pub fn published_len(&self) -> usize {
-        self.published().len()
-    }
-
     /// Sends what the gate admits, packed into few messages, from our query port.
     async fn ask(&self, questions: Vec<Question>, purpose: Purpose) {
         if questions.is_empty() {

@@ -47,6 +47,7 @@ struct Instance {
 
 /// Everything the message's answer and additional sections say in the dialect.
 /// Records of other dialects are skipped silently.
+#[cfg(test)]
 pub fn read(message: &Message) -> Vec<Sighting> {
     read_within(message, gomicro_txt::MAX_INFLATED_LEN).0
 }

@@ -9,12 +9,17 @@ use crate::error::{Error, Result};
 const IFF_UP: u32 = 0x1;
 const IFF_MULTICAST: u32 = 0x1000;
 
-/// One interface with the addresses mDNS needs.
+/// One interface the mDNS backend uses, with the addresses mDNS needs
+/// ([`MdnsRegistry::interfaces`](super::MdnsRegistry::interfaces)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetInterface {
+    /// Its name, e.g. `eth0`.
     pub name: String,
+    /// The kernel's interface index (joins and sends name it).
     pub index: u32,
+    /// Its IPv4 addresses (224.0.0.251 is joined on it when there is one).
     pub v4: Vec<Ipv4Addr>,
+    /// Its IPv6 addresses (ff02::fb is joined on it when there is one).
     pub v6: Vec<Ipv6Addr>,
     /// The on-link networks, as (address, prefix length).
     pub networks: Vec<(IpAddr, u8)>,

@@ -538,13 +538,14 @@ impl LiveView {
         self.lock().nodes.len()
     }
 
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The estimated bytes of node data in view.
     pub fn bytes(&self) -> usize {
         self.lock().bytes
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     pub fn subscribe(&self, options: &WatchOptions) -> Watcher {

@@ -276,10 +276,6 @@ impl Published {
         due
     }
 
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }

@@ -1,6 +1,6 @@
 //! Every question microreg multicasts, and when: one gate,
 //! [`Questions::admit`], that every part that asks goes through (lookups'
-//! rounds in [`super::lookup`], lease re-queries, follow-ups of what the LAN
+//! rounds in `lookup`, lease re-queries, follow-ups of what the LAN
 //! mentions, the discovery of domains for `*`), so that no packet of the LAN
 //! can make us multicast more than a bounded number of questions; and
 //! [`requery_points`], when a lease is asked about again (RFC 6762 §5.2).

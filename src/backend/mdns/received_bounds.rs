@@ -18,11 +18,16 @@ pub const DEFAULT_MAX_BYTES: usize = 24 << 20;
 /// real node with a longer TTL stays in view while it answers.
 pub const DEFAULT_MAX_RECEIVED_TTL: Duration = Duration::from_secs(300);
 
-/// Limits of the live view.
+/// How much the LAN can make the mDNS backend hold: what a flood of
+/// announcements cannot push past ([`MdnsOptions::limits`](super::MdnsOptions::limits)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewLimits {
+    /// Nodes tracked at most; further ones are ignored (and counted).
     pub max_nodes: usize,
+    /// Estimated bytes of node data held at most.
     pub max_bytes: usize,
+    /// The longest a received record is trusted without a refresh, whatever
+    /// TTL it claims.
     pub max_ttl: Duration,
 }
 

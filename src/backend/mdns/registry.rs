@@ -47,11 +47,12 @@ pub struct MdnsOptions {
     /// Bounds on what the LAN can make us hold.
     pub limits: ViewLimits,
     /// The longest a lookup waits for the LAN's answers (it returns as soon as
-    /// they stop arriving; see [`super::lookup`]).
+    /// they stop arriving).
     pub lookup_limit: Duration,
     /// Registry keys (see [`MdnsConfig::keys`]); empty: `keys_file`, then
     /// `MICROREG_KEYS`.
     pub keys: Keys,
+    /// A file with one key per line, read when `keys` is empty.
     pub keys_file: Option<std::path::PathBuf>,
     /// With keys: ignore unsigned records instead of marking them.
     pub require_signed: bool,

@@ -30,9 +30,13 @@ pub const FRESHNESS: Duration = Duration::from_secs(30);
 const MAX_REMEMBERED: usize = 65536;
 const VERSION: &str = "v1";
 
-/// Registry keys as configured; `Debug` never shows them.
+/// Registry keys for signed announcements (at least 16 characters each): the
+/// first signs, all verify. `Debug` never shows them.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Keys(pub Vec<String>);
+pub struct Keys(
+    /// The keys, the signing one first.
+    pub Vec<String>,
+);
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
