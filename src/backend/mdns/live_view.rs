@@ -656,6 +656,14 @@ mod tests {
         LiveView::new(limits, Arc::new(Counters::default()))
     }
 
+    fn greeter_key(node_id: &str) -> NodeKey {
+        NodeKey {
+            domain: "micro".into(),
+            service: "greeter".into(),
+            node_id: node_id.into(),
+        }
+    }
+
     #[tokio::test]
     async fn create_update_delete_reach_watchers() {
         let view = view();
@@ -695,11 +703,7 @@ mod tests {
             Duration::ZERO,
         );
         assert_eq!(view.get("greeter", "micro")[0].endpoints.len(), 1);
-        let key = NodeKey {
-            domain: "micro".into(),
-            service: "greeter".into(),
-            node_id: "a".into(),
-        };
+        let key = greeter_key("a");
         view.forget(&key, Source::DnsSd);
         assert_eq!(view.get("greeter", "micro").len(), 1, "go-micro holds it");
         let plain = || svc("a", "1", "10.0.0.1:1");
@@ -731,11 +735,7 @@ mod tests {
     fn a_node_heard_alive_again_after_its_goodbye_is_back_in_both_dialects() {
         let view = view();
         let plain = || svc("a", "1", "10.0.0.1:1");
-        let key = NodeKey {
-            domain: "micro".into(),
-            service: "greeter".into(),
-            node_id: "a".into(),
-        };
+        let key = greeter_key("a");
         view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
         view.forget(&key, Source::GoMicro);
         view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
@@ -748,11 +748,7 @@ mod tests {
     fn answers_read_just_after_a_goodbye_are_stale_until_the_node_announces() {
         let view = view();
         let plain = || svc("a", "1", "10.0.0.1:1");
-        let key = NodeKey {
-            domain: "micro".into(),
-            service: "greeter".into(),
-            node_id: "a".into(),
-        };
+        let key = greeter_key("a");
         assert!(!view.answer_predates_goodbye("micro", "greeter", "a", None));
         view.observe("micro", plain(), Source::GoMicro, Duration::from_secs(60));
         view.forget(&key, Source::GoMicro);
