@@ -36,6 +36,22 @@ fn service(name: &str, version: &str, ids: &[&str]) -> Service {
     service
 }
 
+/// Registers the nodes `ids` of `name` at `version` in the default domain, without a TTL.
+async fn put(registry: &EtcdRegistry, name: &str, version: &str, ids: &[&str]) {
+    registry
+        .register(&service(name, version, ids), &RegisterOptions::default())
+        .await
+        .unwrap();
+}
+
+/// Deregisters the nodes `ids` of `name` at `version` from the default domain.
+async fn remove(registry: &EtcdRegistry, name: &str, version: &str, ids: &[&str]) {
+    registry
+        .deregister(&service(name, version, ids), "micro")
+        .await
+        .unwrap();
+}
+
 fn ids(services: &[Service]) -> BTreeSet<String> {
     services
         .iter()
@@ -248,13 +264,7 @@ async fn other_domains_stay_out_of_go_micros_view_and_star_sees_all() {
         .register(&service("greeter", "1", &["s-1"]), &staging)
         .await
         .unwrap();
-    registry
-        .register(
-            &service("greeter", "1", &["m-1"]),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&registry, "greeter", "1", &["m-1"]).await;
 
     // go-micro reads every value under /micro/registry/: only the default domain is there.
     let go_micro_view = raw_get(&server, "/micro/registry/").await;
@@ -293,13 +303,7 @@ async fn other_domains_stay_out_of_go_micros_view_and_star_sees_all() {
         .register(&service("greeter", "1", &["s-2"]), &staging)
         .await
         .unwrap();
-    registry
-        .register(
-            &service("greeter", "1", &["m-2"]),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&registry, "greeter", "1", &["m-2"]).await;
     let event = next_event(&star).await;
     assert_eq!(event.service.nodes[0].id, "s-2");
     assert_eq!(event.service.nodes[0].metadata["domain"], "staging");
@@ -429,24 +433,12 @@ async fn after_a_compaction_a_watch_resynchronises_and_tells_the_deletes() {
     let server = EtcdServer::start();
     let (relay, cut_off) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
-    writer
-        .register(
-            &service("svc", "1", &["a", "b"]),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&writer, "svc", "1", &["a", "b"]).await;
     let watcher = cut_off.watch(&WatchOptions::default()).await.unwrap();
 
     relay.cut();
-    writer
-        .deregister(&service("svc", "1", &["a"]), "micro")
-        .await
-        .unwrap();
-    writer
-        .register(&service("svc", "1", &["c"]), &RegisterOptions::default())
-        .await
-        .unwrap();
+    remove(&writer, "svc", "1", &["a"]).await;
+    put(&writer, "svc", "1", &["c"]).await;
     let mut changed_b = service("svc", "1", &["b"]);
     changed_b.nodes[0].address = "10.1.1.1:1".into();
     writer
@@ -479,10 +471,7 @@ async fn after_a_compaction_a_watch_resynchronises_and_tells_the_deletes() {
         .into()
     );
     // And it goes on following changes.
-    writer
-        .register(&service("svc", "1", &["d"]), &RegisterOptions::default())
-        .await
-        .unwrap();
+    put(&writer, "svc", "1", &["d"]).await;
     let event = next_event(&watcher).await;
     assert_eq!(
         (event.action, event.service.nodes[0].id.as_str()),
@@ -495,20 +484,11 @@ async fn a_watch_resumes_after_a_partition_without_missing_changes() {
     let server = EtcdServer::start();
     let (relay, cut_off) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
-    writer
-        .register(&service("svc", "1", &["a"]), &RegisterOptions::default())
-        .await
-        .unwrap();
+    put(&writer, "svc", "1", &["a"]).await;
     let watcher = cut_off.watch(&WatchOptions::default()).await.unwrap();
     relay.cut();
-    writer
-        .deregister(&service("svc", "1", &["a"]), "micro")
-        .await
-        .unwrap();
-    writer
-        .register(&service("svc", "1", &["b"]), &RegisterOptions::default())
-        .await
-        .unwrap();
+    remove(&writer, "svc", "1", &["a"]).await;
+    put(&writer, "svc", "1", &["b"]).await;
     relay.restore();
     let first = next_event(&watcher).await;
     let second = next_event(&watcher).await;
@@ -566,13 +546,7 @@ async fn while_etcd_is_unreachable_the_client_serves_its_cache_and_says_so() {
     let server = EtcdServer::start();
     let (relay, behind) = behind_a_relay(&server).await;
     let writer = registry_at(&server.endpoint());
-    writer
-        .register(
-            &service("cached", "1", &["c-1"]),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&writer, "cached", "1", &["c-1"]).await;
     let backend = std::sync::Arc::new(behind);
     let client = microreg::Client::with_backend(backend, microreg::Config::default());
     let warm = client.get_service("cached", "micro").await.unwrap();
@@ -586,13 +560,7 @@ async fn while_etcd_is_unreachable_the_client_serves_its_cache_and_says_so() {
     assert_eq!(client.get_service("cached", "micro").await.unwrap(), warm);
 
     relay.restore();
-    writer
-        .register(
-            &service("cached", "1", &["c-2"]),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&writer, "cached", "1", &["c-2"]).await;
     eventually("the cache follows etcd again", || async {
         client
             .get_service("cached", "micro")
@@ -641,13 +609,7 @@ async fn a_wrong_password_is_a_clear_error() {
 async fn a_value_that_is_not_a_service_is_counted_and_skipped() {
     let server = EtcdServer::start();
     let registry = registry_at(&server.endpoint());
-    registry
-        .register(
-            &service("mixed", "1", &["good-1"]),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&registry, "mixed", "1", &["good-1"]).await;
     let watcher = registry.watch(&WatchOptions::default()).await.unwrap();
     let mut raw = raw_client(&server).await;
     raw.put("/micro/registry/mixed/broken", "{not json", None)
@@ -666,13 +628,7 @@ async fn a_value_that_is_not_a_service_is_counted_and_skipped() {
     );
 
     // The watch skips them and still tells the next real change.
-    registry
-        .register(
-            &service("mixed", "1", &["good-2"]),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&registry, "mixed", "1", &["good-2"]).await;
     let event = next_event(&watcher).await;
     assert_eq!(
         (event.action, event.service.nodes[0].id.as_str()),
@@ -723,13 +679,7 @@ async fn a_burst_larger_than_the_watch_queue_loses_nothing() {
     let ids_owned: Vec<String> = (0..count).map(|i| format!("n-{i:05}")).collect();
     let id_refs: Vec<&str> = ids_owned.iter().map(String::as_str).collect();
     // Registered while nobody reads the watcher.
-    registry
-        .register(
-            &service("burst", "1", &id_refs),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&registry, "burst", "1", &id_refs).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut seen = BTreeSet::new();
     while seen.len() < count {
@@ -801,13 +751,7 @@ async fn a_dead_member_in_the_list_is_passed_over() {
     };
     let registry = EtcdRegistry::connect(&config, TIMEOUT).unwrap();
     for i in 0..20 {
-        registry
-            .register(
-                &service("failover", "1", &[&format!("f-{i}")]),
-                &RegisterOptions::default(),
-            )
-            .await
-            .unwrap();
+        put(&registry, "failover", "1", &[&format!("f-{i}")]).await;
         assert_eq!(
             registry.get_service("failover", "micro").await.unwrap()[0]
                 .nodes
@@ -885,13 +829,7 @@ async fn a_node_not_registered_again_within_its_ttl_goes() {
         )
         .await
         .unwrap();
-    registry
-        .register(
-            &service("lasting", "1", &["l-2"]),
-            &RegisterOptions::default(),
-        )
-        .await
-        .unwrap();
+    put(&registry, "lasting", "1", &["l-2"]).await;
     let mut deleted = None;
     while deleted.is_none() {
         let event = next_event(&watcher).await;
@@ -934,10 +872,7 @@ fn ranges_served(server: &EtcdServer) -> f64 {
 async fn a_warm_lookup_never_reaches_etcd() {
     let server = EtcdServer::start();
     let writer = registry_at(&server.endpoint());
-    writer
-        .register(&service("warm", "1", &["w-1"]), &RegisterOptions::default())
-        .await
-        .unwrap();
+    put(&writer, "warm", "1", &["w-1"]).await;
     let client = microreg::Client::with_backend(
         std::sync::Arc::new(registry_at(&server.endpoint())),
         microreg::Config::default(),
@@ -950,10 +885,7 @@ async fn a_warm_lookup_never_reaches_etcd() {
     }
     assert_eq!(ranges_served(&server), before);
     // Kept current by the domain's watch, still without a read.
-    writer
-        .register(&service("warm", "1", &["w-2"]), &RegisterOptions::default())
-        .await
-        .unwrap();
+    put(&writer, "warm", "1", &["w-2"]).await;
     eventually("the watch brings the new node", || async {
         client.get_service("warm", "micro").await.unwrap()[0]
             .nodes
