@@ -18,8 +18,10 @@ all: build
 
 -include mk/*.mk
 
+# The CLI, then the C artefacts (the package's lib is an rlib: see c-lib).
 build:
 	$(CARGO) build --release
+	$(MAKE) --no-print-directory c-lib
 
 lint:
 	$(CARGO) fmt --all --check

@@ -60,8 +60,13 @@ check-header: $(CBINDGEN)
 		|| { echo "include/microreg.h is out of date: run 'make header' and commit it" >&2; exit 1; }
 	@echo "check-header: include/microreg.h matches cbindgen $(CBINDGEN_VERSION)"
 
+# The package's lib is an rlib only (Cargo.toml: a Rust dependent does not build
+# the C artefacts); the static and the shared library are built here, on purpose,
+# the shared one with its SONAME (libmicroreg.so.MAJOR; the link argument does
+# nothing to the static library, which is not linked).
 c-lib:
-	$(CARGO) build --release --lib
+	$(CARGO) rustc --release --lib --crate-type staticlib,cdylib -- \
+		-C link-arg=-Wl,-soname,$(SONAME)
 
 # The test tools come from Debian's packages when the machine lacks them.
 c-tools:
@@ -173,7 +178,7 @@ test-c-hosts: $(C_PEERS)
 	$(ISOLATED) tests/c/two_hosts.sh $(C_BUILD) $(LIB_DIR)/microreg
 
 # The shared library is installed under its full version with the usual links:
-# libmicroreg.so -> libmicroreg.so.MAJOR (its SONAME, set by build.rs) ->
+# libmicroreg.so -> libmicroreg.so.MAJOR (its SONAME, set by c-lib) ->
 # libmicroreg.so.MAJOR.MINOR.PATCH. Every file installed is listed once here,
 # so that `make uninstall` removes exactly those.
 MICROREG_MAJOR := $(word 1,$(subst ., ,$(MICROREG_VERSION)))

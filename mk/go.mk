@@ -28,8 +28,7 @@ TEST_TARGETS += test-go
 
 .PHONY: go test-go test-go-gccheck bench-go
 
-go:
-	$(CARGO) build --release --lib
+go: c-lib
 	for m in $(GO_MODULES); do (cd $$m && $(GO) mod download) || exit 1; done
 
 test-go: go

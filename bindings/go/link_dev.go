@@ -3,7 +3,7 @@
 package microreg
 
 // Development inside this repository: the static library `make go` builds
-// (cargo build --release --lib) and the checked-in header, no install needed.
+// (make c-lib) and the checked-in header, no install needed.
 // The make rules and tests of this repository build with this tag.
 
 // #cgo CFLAGS: -I${SRCDIR}/../../include

@@ -11,10 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use hickory_proto::op::MessageType;
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use microreg::backend::mdns::questions::{query_datagrams, Question};
-use microreg::backend::mdns::{gomicro_names, wire, MdnsOptions, MdnsRegistry, NetInterface};
+use microreg::backend::mdns::{MdnsOptions, MdnsRegistry, NetInterface};
 use microreg::{
     BackendConfig, BackendKind, Config, Error, Node, RegisterOptions, Registry, Result, Service,
     DEFAULT_DOMAIN, WILDCARD_DOMAIN,
@@ -26,9 +25,22 @@ use tokio::time::Instant;
 
 use super::args::GlobalArgs;
 
+// doctor reads raw datagrams from the LAN. It decodes them with the backend's
+// own lenient decoder (hickory alone rejects a whole answer over go-micro's
+// empty TXT records), compiled into the CLI from the same source file: the
+// library's wire modules stay private, outside its API (an unstable-wire
+// feature in the CLI's default build would make them public for every
+// dependent), and this one depends on nothing but hickory-proto.
+#[path = "../backend/mdns/wire.rs"]
+mod wire;
+
 const MDNS_GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 251);
 /// The DNS-SD question every responder (avahi, Bonjour, mdns-sd) answers.
 const DNSSD_META_QUERY: &str = "_services._dns-sd._udp.local.";
+/// go-micro's listing label: `_services.<domain>.` lists a domain's services.
+const GOMICRO_LISTING_LABEL: &str = "_services";
+/// The largest answer our query asks for (EDNS), as the backend's queries do.
+const ANSWER_PAYLOAD: u16 = 1400;
 /// The probe node's service name.
 const PROBE_SERVICE: &str = "microreg-doctor";
 
@@ -164,12 +176,8 @@ async fn listen_to_the_lan(
         tracing::warn!(%error, "doctor cannot register its probe");
     }
     if let Some(querier) = &querier {
-        let questions = queries(domain)
-            .into_iter()
-            .map(|(name, kind)| Question::new(name, kind))
-            .collect();
         let to = SocketAddr::from((MDNS_GROUP_V4, 5353));
-        for bytes in query_datagrams(questions) {
+        if let Some(bytes) = query_datagram(domain) {
             for iface in &interfaces {
                 if let Some(addr) = iface.v4.first() {
                     let _ = socket2::SockRef::from(querier).set_multicast_if_v4(addr);
@@ -252,16 +260,23 @@ async fn recv(socket: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<(us
     }
 }
 
-/// go-micro's listing question for the domain, and DNS-SD's meta-query.
-fn queries(domain: &str) -> Vec<(Name, RecordType)> {
-    let mut all = Vec::new();
-    if let Ok(name) = gomicro_names::listing_name(domain) {
-        all.push((name, RecordType::PTR));
+/// One query: go-micro's listing question for the domain (what its
+/// ListServices asks), and DNS-SD's meta-query.
+fn query_datagram(domain: &str) -> Option<Vec<u8>> {
+    let mut message = Message::new(0, MessageType::Query, OpCode::Query);
+    for name in [
+        format!("{GOMICRO_LISTING_LABEL}.{domain}."),
+        DNSSD_META_QUERY.into(),
+    ] {
+        if let Ok(name) = Name::from_ascii(name) {
+            message.queries.push(Query::query(name, RecordType::PTR));
+        }
     }
-    if let Ok(name) = Name::from_ascii(DNSSD_META_QUERY) {
-        all.push((name, RecordType::PTR));
-    }
-    all
+    // Answers as large as the backend's own queries ask for.
+    let mut edns = Edns::new();
+    edns.set_max_payload(ANSWER_PAYLOAD);
+    message.set_edns(edns);
+    message.to_vec().ok()
 }
 
 fn names_of(message: &hickory_proto::op::Message) -> Vec<String> {

@@ -336,6 +336,7 @@ impl DnsSd {
 
     /// Stops every browse of ours in mdns-sd, as if it had dropped them: for
     /// tests of the recovery.
+    #[cfg(feature = "unstable-wire")]
     pub fn drop_browses(&self) {
         let types = self.browsed_types();
         for ty in types {

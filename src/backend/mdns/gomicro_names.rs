@@ -129,6 +129,7 @@ pub fn split_listing(instance: &str) -> Option<(&str, &str)> {
 }
 
 /// Splits a service name `<service>.<domain>` (text) into (service, domain).
+#[cfg(test)]
 pub fn split_service(name: &str) -> Option<(&str, &str)> {
     let (service, domain) = name.rsplit_once('.')?;
     (!service.is_empty() && service != LISTING_LABEL).then_some((service, domain))

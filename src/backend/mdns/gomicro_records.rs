@@ -87,7 +87,9 @@ pub fn announcement(answers: Vec<Record>) -> Result<Vec<u8>> {
 /// Responses to `questions` carrying every answer set, packed into as few
 /// datagrams of at most `limit` bytes as fit (a set larger than the limit goes
 /// alone). For askers that said (EDNS) they take large responses and read
-/// every node of a message, unlike go-micro's querier.
+/// every node of a message, unlike go-micro's querier. (The backend sends
+/// [`packed_batches`]; this is their bytes alone, for tests and fuzz/.)
+#[cfg(any(test, feature = "unstable-wire"))]
 pub fn packed_responses(
     id: u16,
     questions: &[Query],
@@ -101,7 +103,7 @@ pub fn packed_responses(
 /// Answer sets (one per node) and the datagram that carries them.
 pub type PackedDatagram = (Vec<Vec<Record>>, Vec<u8>);
 
-/// [`packed_responses`], each datagram with the answer sets it carries (so
+/// `packed_responses`, each datagram with the answer sets it carries (so
 /// that a sender can leave out, at send time, sets that are no longer true).
 pub fn packed_batches(
     id: u16,

@@ -538,7 +538,8 @@ impl LiveView {
         self.lock().nodes.len()
     }
 
-    #[cfg(test)]
+    // (Also public, beside len, when the module is: unstable-wire.)
+    #[cfg(any(test, feature = "unstable-wire"))]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

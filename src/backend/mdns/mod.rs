@@ -32,48 +32,39 @@ macro_rules! mdns_feature {
     ($($item:item)*) => { $( #[cfg(feature = "mdns")] $item )* };
 }
 
-/// Modules that only the fuzz targets (fuzz/) reach from outside: public when
-/// cargo-fuzz builds (it passes `--cfg fuzzing`), private otherwise.
-macro_rules! fuzzed_modules {
+/// The wire modules: public, hidden from the docs and outside the API (no
+/// semver promise), only with the `unstable-wire` feature, which the project's
+/// own tools that work on the wire itself enable (the fuzz targets, the
+/// hostile-LAN and signing examples, through the package's dev-dependency on
+/// itself); private otherwise.
+macro_rules! wire_modules {
     ($($name:ident)*) => { $(
-        #[cfg(all(feature = "mdns", fuzzing))]
+        #[cfg(all(feature = "mdns", feature = "unstable-wire"))]
         #[doc(hidden)]
         pub mod $name;
-        #[cfg(all(feature = "mdns", not(fuzzing)))]
+        #[cfg(all(feature = "mdns", not(feature = "unstable-wire")))]
         mod $name;
     )* };
 }
 
-fuzzed_modules! { counters gomicro_parse live_view published received_bounds }
+wire_modules! {
+    counters gomicro_names gomicro_parse gomicro_records gomicro_txt live_view published
+    received_bounds signing wire
+}
 
-// The modules marked `doc(hidden)` are not part of the API (no semver promise):
-// they are public only for the project's own tools that work on the wire
-// itself (the fuzz targets, the mdns_flood and mdns_sign_bench examples, the
-// CLI's doctor).
 mdns_feature! {
     mod answer_limiter;
     mod dnssd;
     mod domains;
     mod farewells;
     mod gomicro_dialect;
-    #[doc(hidden)]
-    pub mod gomicro_names;
-    #[doc(hidden)]
-    pub mod gomicro_records;
-    #[doc(hidden)]
-    pub mod gomicro_txt;
     mod inflate_budget;
     mod interfaces;
     mod lookup;
-    #[doc(hidden)]
-    pub mod questions;
+    mod questions;
     mod registry;
     mod sent_queries;
-    #[doc(hidden)]
-    pub mod signing;
     mod transport;
-    #[doc(hidden)]
-    pub mod wire;
 
     pub use counters::CounterSnapshot;
     pub use interfaces::NetInterface;

@@ -274,6 +274,7 @@ impl Questions {
     }
 
     /// What was held back so far.
+    #[cfg(test)]
     pub fn held(&self) -> Held {
         *self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -395,15 +396,6 @@ fn encode(message: &Message) -> Result<Vec<u8>> {
 pub const REQUERY_FRACTIONS: [f64; 4] = [0.80, 0.85, 0.90, 0.95];
 /// Random extra per point, as a fraction of the TTL (RFC 6762 §5.2: 2 %).
 pub const REQUERY_JITTER: f64 = 0.02;
-
-/// The query datagrams for `questions`, packed, outside any gate: for a
-/// one-off diagnosis (`microreg doctor`) that asks a handful of questions once.
-pub fn query_datagrams(questions: Vec<Question>) -> Vec<Vec<u8>> {
-    pack(questions)
-        .iter()
-        .filter_map(|message| encode(message).ok())
-        .collect()
-}
 
 /// When a lease of `ttl` taken at `start` is asked about again: at 80, 85, 90
 /// and 95 % of the TTL, each plus up to 2 % of random variation, so that the

@@ -206,7 +206,9 @@ impl MdnsRegistry {
     }
 
     /// Makes mdns-sd drop our DNS-SD browses, as it does under a flood, to
-    /// test that they recover (restarted, resynchronised, counted).
+    /// test that they recover (restarted, resynchronised, counted). A test
+    /// hook (examples/mdns_peer.rs), outside the API: `unstable-wire` only.
+    #[cfg(feature = "unstable-wire")]
     #[doc(hidden)]
     pub fn drop_dnssd_browses(&self) {
         if let Some(dnssd) = &self.dnssd {
