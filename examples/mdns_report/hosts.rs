@@ -43,10 +43,11 @@ impl Plan {
 
 /// Job: one peer at each host count.
 pub fn job(spec: &Value) -> Value {
-    let label = spec["peer"].as_str().unwrap_or_default();
-    let Some(peer) = Peer::by_label(label) else {
-        return json!({"error": format!("peer {label} is not available")});
+    let peer = match Peer::of_job(spec) {
+        Ok(peer) => peer,
+        Err(e) => return e,
     };
+    let label = peer.label;
     let get = |k: &str| spec[k].as_u64().unwrap_or(0);
     let mut runs = Vec::new();
     for count in spec["counts"]
@@ -235,11 +236,7 @@ fn assemble(plan: &Plan, results: &[Value]) -> Value {
         }
     }
     behind.dedup();
-    let peers: serde_json::Map<String, Value> = plan
-        .peers
-        .iter()
-        .map(|p| (p.label.to_string(), json!(p.configuration())))
-        .collect();
+    let peers = Peer::configurations(&plan.peers);
     json!({
         "title": "Many hosts: each registers its share, every host sees all",
         "description": format!(

@@ -98,10 +98,11 @@ impl Watch<'_> {
 
 /// Job: one peer at every loss level.
 pub fn job(spec: &Value) -> Value {
-    let label = spec["peer"].as_str().unwrap_or_default();
-    let Some(peer) = Peer::by_label(label) else {
-        return json!({"error": format!("peer {label} is not available")});
+    let peer = match Peer::of_job(spec) {
+        Ok(peer) => peer,
+        Err(e) => return e,
     };
+    let label = peer.label;
     let get = |k: &str| spec[k].as_u64().unwrap_or(0);
     let mut levels = Vec::new();
     for level in spec["levels"]
@@ -350,11 +351,7 @@ fn assemble(plan: &Plan, results: &[Value]) -> Value {
     }
     plots.push(json!({"kind": "line", "title": "register -> seen, p99 by packet loss", "x_label": "packet loss (%)",
         "y_label": "p99 (ms)", "log_x": false, "log_y": true, "series": p99_series}));
-    let peers: serde_json::Map<String, Value> = plan
-        .peers
-        .iter()
-        .map(|p| (p.label.to_string(), json!(p.configuration())))
-        .collect();
+    let peers = Peer::configurations(&plan.peers);
     json!({
         "title": "Register and deregister under packet loss",
         "description": format!(

@@ -56,8 +56,22 @@ impl Peer {
         peers
     }
 
-    pub fn by_label(label: &str) -> Option<Peer> {
-        Peer::available().into_iter().find(|p| p.label == label)
+    /// The peer a job's spec names (`"peer"`), or the job's error result.
+    pub fn of_job(spec: &serde_json::Value) -> Result<Peer, serde_json::Value> {
+        let label = spec["peer"].as_str().unwrap_or_default();
+        Peer::available()
+            .into_iter()
+            .find(|p| p.label == label)
+            .ok_or_else(|| serde_json::json!({"error": format!("peer {label} is not available")}))
+    }
+
+    /// The report's "peers": each label with its configuration.
+    pub fn configurations(peers: &[Peer]) -> serde_json::Value {
+        peers
+            .iter()
+            .map(|p| (p.label.to_string(), serde_json::json!(p.configuration())))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
     }
 
     /// The publisher's command line on the host with address `ip`.

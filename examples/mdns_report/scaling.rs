@@ -116,10 +116,11 @@ pub fn collect_creates(observer: &Role, prefix: &str, n: u64, deadline: Duration
 /// Job: all-seen times of one peer for each N (stops at the first N it
 /// cannot do within the deadline).
 pub fn seen_job(spec: &Value) -> Value {
-    let label = spec["peer"].as_str().unwrap_or_default();
-    let Some(peer) = Peer::by_label(label) else {
-        return json!({"error": format!("peer {label} is not available")});
+    let peer = match Peer::of_job(spec) {
+        Ok(peer) => peer,
+        Err(e) => return e,
     };
+    let label = peer.label;
     let deadline = Duration::from_secs(spec["deadline_s"].as_u64().unwrap_or(30));
     let mut runs = Vec::new();
     for n in spec["ns"]
@@ -152,10 +153,11 @@ pub fn seen_job(spec: &Value) -> Value {
 
 /// Job: one peer at N nodes: the first minute and an idle window after it.
 pub fn idle_job(spec: &Value) -> Value {
-    let label = spec["peer"].as_str().unwrap_or_default();
-    let Some(peer) = Peer::by_label(label) else {
-        return json!({"error": format!("peer {label} is not available")});
+    let peer = match Peer::of_job(spec) {
+        Ok(peer) => peer,
+        Err(e) => return e,
     };
+    let label = peer.label;
     let n = spec["n"].as_u64().unwrap_or(1000);
     let first = Duration::from_secs(spec["first_s"].as_u64().unwrap_or(60));
     let idle = Duration::from_secs(spec["idle_s"].as_u64().unwrap_or(60));
@@ -300,11 +302,7 @@ fn assemble(plan: &Plan, seen: &[Value], idle: &[Value]) -> Value {
     }
 
     let (targets, headline) = judge(plan, &times, idle);
-    let peers: serde_json::Map<String, Value> = plan
-        .peers
-        .iter()
-        .map(|p| (p.label.to_string(), json!(p.configuration())))
-        .collect();
+    let peers = Peer::configurations(&plan.peers);
     json!({
         "title": "Scaling: N nodes from one process, seen on another host",
         "description": format!(
