@@ -13,6 +13,9 @@ pub struct Peer {
 enum Kind {
     /// This program's own roles: a microreg mode, or `mdns-sd`.
     Rust(&'static str),
+    /// microreg registering without a TTL (nodes re-announced at half their
+    /// 120 s record TTL): a second row of the idle figures.
+    MicroregNoTtl,
     /// tests/interop/gomicro, built (MICROREG_GOMICRO_PEER).
     GoMicro(String),
     /// tests/interop/zeroconf under the venv's python (MICROREG_ZEROCONF_PYTHON).
@@ -61,6 +64,7 @@ impl Peer {
         let label = spec["peer"].as_str().unwrap_or_default();
         Peer::available()
             .into_iter()
+            .chain([Peer::microreg_no_ttl()])
             .find(|p| p.label == label)
             .ok_or_else(|| serde_json::json!({"error": format!("peer {label} is not available")}))
     }
@@ -81,6 +85,7 @@ impl Peer {
         match &self.kind {
             // microreg registers with its default TTL, as an application does.
             Kind::Rust(mode) => argv(&[&exe, "serve", mode, "default"]),
+            Kind::MicroregNoTtl => argv(&[&exe, "serve", "microreg", "never"]),
             Kind::GoMicro(path) => argv(&[path, "bench-serve", ip]),
             Kind::Zeroconf(python) => {
                 argv(&[python, "tests/interop/zeroconf/peer.py", "bench-serve", ip])
@@ -95,12 +100,23 @@ impl Peer {
         let exe = exe.to_string_lossy();
         match &self.kind {
             Kind::Rust(mode) => argv(&[&exe, "observe", mode]),
+            Kind::MicroregNoTtl => argv(&[&exe, "observe", "microreg"]),
             Kind::GoMicro(path) => argv(&[path, "bench-observe"]),
             Kind::Zeroconf(python) => {
                 argv(&[python, "tests/interop/zeroconf/peer.py", "bench-observe"])
             }
             Kind::Avahi => argv(&["python3", "tests/interop/avahi/bench.py", "observe"]),
         }
+    }
+
+    /// The command line of an observer that wants one service (microreg
+    /// watches that name; the others browse their one service type anyway).
+    pub fn observer_of(&self, service: &str) -> Vec<String> {
+        let mut argv = self.observer();
+        if matches!(self.kind, Kind::Rust("microreg") | Kind::MicroregNoTtl) {
+            argv.push(service.to_string());
+        }
+        argv
     }
 
     /// Its configuration, for the report.
@@ -120,6 +136,10 @@ impl Peer {
                  refreshed at TTL/3) in one Client::register; observer: Client::watch.",
                 env!("CARGO_PKG_VERSION")
             ),
+            Kind::MicroregNoTtl => "microreg as above, but its nodes registered without a TTL \
+                 (Ttl::Never: kept until deregistered, re-announced every 54-60 s, half the 120 s \
+                 record TTL), as `make bench-mdns` measures."
+                .into(),
             Kind::GoMicro(_) => "go-micro v5.30.0 registry.NewMDNSRegistry() with its defaults \
                  (one mDNS server per node, records TTL 120 s, never re-announced, answered when \
                  asked); one Register call with all nodes; observer: registry Watch() (listens to \
@@ -146,6 +166,27 @@ impl Peer {
     /// its TTL has run out (the issue's "still expires dead nodes").
     pub fn expires_dead_nodes(&self) -> bool {
         !matches!(self.kind, Kind::GoMicro(_))
+    }
+
+    /// How long its observer keeps a node that died without a goodbye, by
+    /// the TTLs it uses by default.
+    pub fn expiry(&self) -> &'static str {
+        match self.kind {
+            Kind::Rust("mdns-sd") | Kind::Zeroconf(_) | Kind::Avahi => {
+                "up to 75 min (PTR/TXT TTL 4500 s; SRV/A 120 s)"
+            }
+            Kind::Rust(_) => "90 s (registry TTL)",
+            Kind::MicroregNoTtl => "120 s (record TTL)",
+            Kind::GoMicro(_) => "never (Watch reports goodbyes only)",
+        }
+    }
+
+    /// microreg without a TTL, for the idle figures beside the default.
+    pub fn microreg_no_ttl() -> Peer {
+        Peer {
+            label: "microreg (no TTL)",
+            kind: Kind::MicroregNoTtl,
+        }
     }
 }
 

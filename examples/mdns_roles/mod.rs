@@ -21,7 +21,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use microreg::backend::mdns::MdnsConfig;
-use microreg::{Client, Config, Node, Registry, Service, WatchOptions};
+use microreg::{Client, Config, Node, Registry, Service};
 
 /// The DNS-SD service type of the mdns-sd peer (python-zeroconf and avahi use it too).
 pub const MDNS_SD_TYPE: &str = "_mrbench._tcp.local.";
@@ -149,14 +149,16 @@ pub fn mdns_config(mode: &str) -> Option<Config> {
     )))
 }
 
-/// The observer role. microreg's also answers `get SVC N` on stdin: it times
-/// N warm lookups and prints `g <median µs>`.
-pub fn observe(mode: &str) {
+/// The observer role: of every service, or of `service` only (microreg; the
+/// DNS-SD peers browse one service type either way). microreg's also answers
+/// `get SVC N` on stdin: it times N warm lookups and prints `g <median µs>`.
+pub fn observe(mode: &str, service: Option<&str>) {
     println!("ready {}", std::process::id());
     match mdns_config(mode) {
         Some(config) => {
             let client = Client::new(config).unwrap();
-            let watcher = microreg::runtime::block_on(client.watch(&WatchOptions::default()))
+            let options = client.watch_options(service.map(str::to_string));
+            let watcher = microreg::runtime::block_on(client.watch(&options))
                 .unwrap()
                 .unwrap();
             std::thread::spawn(move || loop {
