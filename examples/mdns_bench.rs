@@ -28,7 +28,7 @@ fn main() {
         // No TTL: the figures are of nodes re-announced at half their record
         // TTL, as before the 90 s default register TTL.
         Some("serve") => roles::serve(&args[2], microreg::Ttl::Never),
-        Some("observe") => roles::observe(&args[2], None),
+        Some("observe") => roles::observe(&args[2], None, false),
         _ => orchestrate(),
     }
 }

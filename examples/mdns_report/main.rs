@@ -8,7 +8,7 @@
 //!       private namespace of its own (tests/netns/isolated again), so that
 //!       concurrent parts never share a LAN.
 //!   mdns_report job SPEC       one part (SPEC: JSON), prints `result JSON`
-//!   mdns_report serve MODE [never|default] / observe MODE [SERVICE]
+//!   mdns_report serve MODE [never|default] / observe MODE [SERVICE [lookup]]
 //!       the Rust peers (microreg, mdns-sd), see examples/mdns_roles
 
 #[allow(dead_code)] // examples/mdns_bench.rs uses the rest
@@ -34,7 +34,7 @@ fn main() {
             };
             roles::serve(arg(2), ttl)
         }
-        "observe" => roles::observe(arg(2), args.get(3).map(String::as_str)),
+        "observe" => roles::observe(arg(2), args.get(3).map(String::as_str), arg(4) == "lookup"),
         "job" => {
             let spec: Value = serde_json::from_str(arg(2)).expect("job SPEC: JSON");
             let result = match spec["kind"].as_str() {

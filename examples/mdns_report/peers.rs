@@ -119,6 +119,16 @@ impl Peer {
         argv
     }
 
+    /// microreg's observer of one service that also looks it up once as it
+    /// starts (get_service, then watch), or None for the other peers.
+    pub fn looking_observer_of(&self, service: &str) -> Option<Vec<String>> {
+        matches!(self.kind, Kind::Rust("microreg")).then(|| {
+            let mut argv = self.observer_of(service);
+            argv.push("lookup".into());
+            argv
+        })
+    }
+
     /// Its configuration, for the report.
     pub fn configuration(&self) -> String {
         match &self.kind {

@@ -150,9 +150,11 @@ pub fn mdns_config(mode: &str) -> Option<Config> {
 }
 
 /// The observer role: of every service, or of `service` only (microreg; the
-/// DNS-SD peers browse one service type either way). microreg's also answers
-/// `get SVC N` on stdin: it times N warm lookups and prints `g <median µs>`.
-pub fn observe(mode: &str, service: Option<&str>) {
+/// DNS-SD peers browse one service type either way); with `lookup`, microreg
+/// also looks the service up once (get_service) as the watch starts. microreg's
+/// also answers `get SVC N` on stdin: it times N warm lookups and prints
+/// `g <median µs>`.
+pub fn observe(mode: &str, service: Option<&str>, lookup: bool) {
     println!("ready {}", std::process::id());
     match mdns_config(mode) {
         Some(config) => {
@@ -169,6 +171,10 @@ pub fn observe(mode: &str, service: Option<&str>) {
                     println!("e {} {} {}", event.action.as_str(), node.id, now_ns());
                 }
             });
+            if let (Some(name), true) = (service, lookup) {
+                // What the lookup finds reaches the watcher as create events.
+                let _ = microreg::runtime::block_on(client.get_service(name, client.domain()));
+            }
             for line in std::io::stdin().lock().lines().map_while(Result::ok) {
                 let parts: Vec<&str> = line.split_whitespace().collect();
                 if let ["get", svc, n] = parts.as_slice() {
