@@ -361,10 +361,11 @@ fn assemble(plan: &Plan, results: &[Value]) -> Value {
                 } else if lost_all > 0 {
                     format!("nodes reported gone while alive: {:?}", level["lost"])
                 } else if key == "target" {
-                    "a watch alone does not ask the LAN again until it has everything: only lookups \
-                     (get_service, list) run the rounds of questions with known answers that recover \
-                     answers lost to the 20 % loss; the nodes it missed come with their next \
-                     re-announcement (a third of the 90 s TTL)".into()
+                    "a watch alone runs no lookup rounds for its service (only get_service and list \
+                     do: rounds of questions with known answers until nothing new comes); it has \
+                     what its first questions' answers bring, and answers lost to the 20 % loss \
+                     come back only with a later re-announcement or re-query"
+                        .into()
                 } else {
                     "slower than 1 s".into()
                 };
