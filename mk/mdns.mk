@@ -6,6 +6,7 @@ TEST_TARGETS += test-mdns
 
 MDNS_BUILD := build/mdns
 GOMICRO_PEER := $(MDNS_BUILD)/gomicro-peer
+GOMICRO_PEER_V5_3 := $(MDNS_BUILD)/gomicro-peer-v5.3.0
 ZEROCONF_VENV := $(MDNS_BUILD)/venv-zeroconf
 ZEROCONF_PYTHON := $(ZEROCONF_VENV)/bin/python
 AVAHI_STAMP := $(MDNS_BUILD)/avahi.installed
@@ -30,9 +31,17 @@ netns-tools: $(NETNS_TOOLS_STAMP)
 # the harness selftest checks the impairments themselves.
 test-rust test-harness: netns-tools
 
-$(GOMICRO_PEER): tests/interop/gomicro/main.go tests/interop/gomicro/go.mod tests/interop/gomicro/go.sum
+GOMICRO_PEER_SOURCES := $(wildcard tests/interop/gomicro/*.go)
+$(GOMICRO_PEER): $(GOMICRO_PEER_SOURCES) tests/interop/gomicro/go.mod tests/interop/gomicro/go.sum
 	mkdir -p $(MDNS_BUILD)
 	cd tests/interop/gomicro && go mod download && go build -o $(CURDIR)/$(GOMICRO_PEER) .
+
+# The same peer on go-micro v5.3.0 (its own go.mod beside the main one), so the
+# interop tests cover both ends of the v5 line that users run.
+$(GOMICRO_PEER_V5_3): $(GOMICRO_PEER_SOURCES) tests/interop/gomicro/go.v5.3.0.mod tests/interop/gomicro/go.v5.3.0.sum
+	mkdir -p $(MDNS_BUILD)
+	cd tests/interop/gomicro && go mod download -modfile=go.v5.3.0.mod && \
+		go build -modfile=go.v5.3.0.mod -tags gomicro_v5_3 -o $(CURDIR)/$(GOMICRO_PEER_V5_3) .
 
 $(ZEROCONF_PYTHON): tests/interop/zeroconf/requirements.txt
 	python3 -m venv $(ZEROCONF_VENV)
@@ -56,7 +65,7 @@ $(AVAHI_STAMP):
 	fi
 	mkdir -p $(MDNS_BUILD) && touch $@
 
-mdns-peers: $(GOMICRO_PEER) $(ZEROCONF_PYTHON) $(AVAHI_STAMP)
+mdns-peers: $(GOMICRO_PEER) $(GOMICRO_PEER_V5_3) $(ZEROCONF_PYTHON) $(AVAHI_STAMP)
 	$(CARGO) build --examples
 	$(CARGO) build --release --examples
 
@@ -64,6 +73,9 @@ test-mdns: mdns-peers
 	$(ISOLATED) env MICROREG_GOMICRO_PEER=$(CURDIR)/$(GOMICRO_PEER) MICROREG_AVAHI=1 \
 		MICROREG_ZEROCONF_PYTHON=$(CURDIR)/$(ZEROCONF_PYTHON) \
 		$(CARGO) test --offline --test mdns_interop -- --ignored --test-threads=1
+	@echo "== the go-micro tests again, against go-micro v5.3.0"
+	$(ISOLATED) env MICROREG_GOMICRO_PEER=$(CURDIR)/$(GOMICRO_PEER_V5_3) \
+		$(CARGO) test --offline --test mdns_interop -- --ignored --test-threads=1 go_micro
 
 # Lookup latency and completeness: `microreg list` with 100 services on 3
 # test hosts beside go-micro's ListServices, then under loss and delay.

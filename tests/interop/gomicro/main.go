@@ -40,7 +40,7 @@ func main() {
 	if len(os.Args) < 2 {
 		fail(fmt.Errorf("usage: register|get|list|watch"))
 	}
-	reg := registry.NewMDNSRegistry()
+	reg := newMDNSRegistry()
 	switch os.Args[1] {
 	case "register":
 		svc := &registry.Service{
