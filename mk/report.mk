@@ -22,7 +22,7 @@ QUICK ?=
 export REPORT_DIR QUICK
 REPORT_QUICK := $(filter-out 0,$(QUICK))
 
-REPORT_RUNNERS +=
+REPORT_RUNNERS += report-lookup report-crash
 TEST_TARGETS += test-bench-report
 
 REPORT_VENV := build/report-venv
@@ -32,7 +32,7 @@ MATPLOTLIB_VERSION := 3.11.2
 REPORT_RENDER := benches/report/render.py
 REPORT_SMOKE_DIR := build/bench-report-smoke
 
-.PHONY: bench-report test-bench-report report-venv
+.PHONY: bench-report test-bench-report report-venv report-python-venv report-build report-lookup report-crash
 
 # The renderer's own venv: matplotlib only (the runners need the standard library).
 $(REPORT_VENV_STAMP):
@@ -62,3 +62,31 @@ test-bench-report: $(REPORT_VENV_STAMP)
 	rm -rf $(REPORT_SMOKE_DIR)
 	$(MAKE) --no-print-directory bench-report QUICK=1 REPORT_DIR=$(REPORT_SMOKE_DIR)
 	test -s $(REPORT_SMOKE_DIR)/benchmarks.md
+
+# ---- the runners (each runs inside tests/netns/isolated) ----
+
+REPORT_RUN = $(ISOLATED) env REPORT_DIR=$(REPORT_DIR) QUICK=$(REPORT_QUICK)
+
+# A QUICK run builds the Python package only when it is missing; a full run
+# rebuilds it (pip), so that it measures this tree.
+report-python-venv:
+	$(if $(REPORT_QUICK),test -x $(PY) || )$(MAKE) --no-print-directory python-venv
+
+# One cargo build for every runner: the library (for C and Go), the CLI and
+# the examples together. (A `--lib`-only build resolves some dependencies'
+# features differently, e.g. serde's "alloc", so alternating the two
+# recompiles the crate each time.)
+report-build:
+	$(CARGO) build --release --lib --bins --examples
+
+# Warm lookup per face beside each peer's fastest path. The criterion build
+# (benches/get_service.rs) takes minutes from cold: a QUICK run leaves Rust's
+# in-process figure out.
+report-lookup: report-build report-python-venv $(GOMICRO_PEER) $(AVAHI_STAMP) $(ETCD_STAMP) $(GOMICRO_ETCD_PEER) netns-tools
+	$(if $(REPORT_QUICK),,$(CARGO) bench --no-run --bench get_service)
+	$(MAKE) --no-print-directory $(C_BUILD)/bench_get_service
+	$(REPORT_RUN) REPORT_GO="$(GO_OFFLINE) $(GO)" REPORT_AVAHI=1 $(PYTHON) benches/report/lookup.py
+
+# kill -9 of a registrant -> gone on another host, per registry with its default TTL.
+report-crash: report-build $(GOMICRO_PEER) $(ZEROCONF_PYTHON) $(AVAHI_STAMP) $(ETCD_STAMP) $(GOMICRO_ETCD_PEER) netns-tools
+	$(REPORT_RUN) REPORT_AVAHI=1 $(PYTHON) benches/report/crash.py
