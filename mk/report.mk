@@ -22,7 +22,7 @@ QUICK ?=
 export REPORT_DIR QUICK
 REPORT_QUICK := $(filter-out 0,$(QUICK))
 
-REPORT_RUNNERS += report-lookup report-crash
+REPORT_RUNNERS += report-lookup report-crash report-fresh
 TEST_TARGETS += test-bench-report
 
 REPORT_VENV := build/report-venv
@@ -32,7 +32,7 @@ MATPLOTLIB_VERSION := 3.11.2
 REPORT_RENDER := benches/report/render.py
 REPORT_SMOKE_DIR := build/bench-report-smoke
 
-.PHONY: bench-report test-bench-report report-venv report-python-venv report-build report-lookup report-crash
+.PHONY: bench-report test-bench-report report-venv report-python-venv report-build report-lookup report-crash report-fresh
 
 # The renderer's own venv: matplotlib only (the runners need the standard library).
 $(REPORT_VENV_STAMP):
@@ -90,3 +90,8 @@ report-lookup: report-build report-python-venv $(GOMICRO_PEER) $(AVAHI_STAMP) $(
 # kill -9 of a registrant -> gone on another host, per registry with its default TTL.
 report-crash: report-build $(GOMICRO_PEER) $(ZEROCONF_PYTHON) $(AVAHI_STAMP) $(ETCD_STAMP) $(GOMICRO_ETCD_PEER) netns-tools
 	$(REPORT_RUN) REPORT_AVAHI=1 $(PYTHON) benches/report/crash.py
+
+# `microreg list` / `get` from a fresh process beside go-micro's, 3 test hosts
+# (tests/netns/lookup-bench's runs).
+report-fresh: report-build $(GOMICRO_PEER) netns-tools
+	$(REPORT_RUN) MICROREG_GOMICRO_PEER=$(CURDIR)/$(GOMICRO_PEER) $(PYTHON) benches/report/fresh.py
