@@ -202,6 +202,18 @@ impl Service {
         self
     }
 
+    /// This service holding only `node`. The other nodes are not copied: a
+    /// registration of N nodes split per node stays O(N), not O(N²).
+    pub(crate) fn for_node(&self, node: &Node) -> Service {
+        Service {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            metadata: self.metadata.clone(),
+            endpoints: self.endpoints.clone(),
+            nodes: vec![node.clone()],
+        }
+    }
+
     /// Parses go-micro's JSON form of a service.
     pub fn from_json(json: &str) -> Result<Self, Error> {
         serde_json::from_str(json).map_err(|e| Error::invalid(format!("service JSON: {e}")))
@@ -384,6 +396,27 @@ fn check_metadata(what: &str, metadata: &Metadata) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn for_node_keeps_the_service_with_only_that_node() {
+        let mut service = Service::new("greeter", "1.0.0")
+            .with_node(Node::new("greeter-1", "10.0.0.1:1"))
+            .with_node(Node::new("greeter-2", "10.0.0.2:2"));
+        service.metadata.insert("team".into(), "a".into());
+        service.endpoints.push(Endpoint {
+            name: "Greeter.Hello".into(),
+            ..Default::default()
+        });
+        let single = service.for_node(&service.nodes[1]);
+        assert_eq!(single.nodes, vec![service.nodes[1].clone()]);
+        assert_eq!(
+            Service {
+                nodes: service.nodes[1..].to_vec(),
+                ..service.clone()
+            },
+            single
+        );
+    }
 
     #[test]
     fn splits_addresses_like_go() {

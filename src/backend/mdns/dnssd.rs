@@ -274,9 +274,8 @@ impl DnsSd {
                 *next = Some(next.map_or(at, |n| n.min(at)));
             }
             let single = Service {
-                nodes: vec![node.clone()],
                 endpoints: Vec::new(),
-                ..service.clone()
+                ..service.for_node(node)
             };
             self.view
                 .observe(domain, single, Source::DnsSd, Duration::ZERO);

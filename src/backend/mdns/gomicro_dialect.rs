@@ -161,13 +161,9 @@ impl GoMicroDialect {
         check_publishable(domain, service)?;
         let mut prepared = Vec::with_capacity(service.nodes.len());
         for node in &service.nodes {
-            let single = Service {
-                nodes: vec![node.clone()],
-                ..service.clone()
-            };
             prepared.push(PublishedNode::new(
                 domain,
-                single,
+                service.for_node(node),
                 ttl,
                 &self.host,
                 &self.local_ips,

@@ -6,6 +6,8 @@
 //	gomicro-peer list                         ListServices
 //	gomicro-peer watch NAME COUNT TIMEOUT_MS  prints COUNT watch results (or fewer on timeout)
 //	gomicro-peer bench-get NAME N             times N GetService calls, prints the median in µs
+//	gomicro-peer bench-serve IP               benchmark publisher (line protocol on stdin, see bench.go)
+//	gomicro-peer bench-observe                benchmark observer: one line per watch result
 package main
 
 import (
@@ -38,7 +40,7 @@ func main() {
 	if len(os.Args) < 2 {
 		fail(fmt.Errorf("usage: register|get|list|watch"))
 	}
-	reg := registry.NewRegistry()
+	reg := registry.NewMDNSRegistry()
 	switch os.Args[1] {
 	case "register":
 		svc := &registry.Service{
@@ -136,6 +138,10 @@ func main() {
 		}
 		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 		fmt.Printf("%.1f %d\n", float64(took[len(took)/2].Microseconds())/1000, count)
+	case "bench-serve":
+		benchServe(reg, os.Args[2])
+	case "bench-observe":
+		benchObserve(reg)
 	default:
 		fail(fmt.Errorf("unknown command %q", os.Args[1]))
 	}

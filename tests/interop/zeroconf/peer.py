@@ -2,6 +2,8 @@
 
     peer.py register ID IP PORT SERVICE   publish ID._micro._tcp.local., print "ready",
                                           unregister on SIGTERM, print "deregistered"
+    peer.py bench-serve IP                benchmark publisher, line protocol on stdin (bench.py)
+    peer.py bench-observe                 benchmark observer, one line per added/removed instance
     peer.py watch SERVICE COUNT TIMEOUT   print COUNT JSON lines {"action","id","address",
                                           "properties"} for instances whose TXT names SERVICE
 """
@@ -83,4 +85,9 @@ def watch(service, count, timeout):
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"register": register, "watch": watch}[command](*args)
+    if command.startswith("bench-"):
+        import bench
+
+        {"bench-serve": bench.serve, "bench-observe": bench.observe}[command](*args)
+    else:
+        {"register": register, "watch": watch}[command](*args)
