@@ -77,7 +77,11 @@ fn microreg_lookups(service: &str, nodes: usize, rounds: usize) {
     };
     wait_until(service, || count() == nodes);
     let ns = time_per_call(rounds, || assert_eq!(count(), nodes));
-    print("microreg get_service (mdns, warm cache, owned copy)", ns, rounds);
+    print(
+        "microreg get_service (mdns, warm cache, owned copy)",
+        ns,
+        rounds,
+    );
     let ns = time_per_call(rounds, || {
         let seen: usize = client
             .read_cached(service, "micro", |s| s.iter().map(|s| s.nodes.len()).sum())
@@ -123,8 +127,16 @@ fn mdns_sd_lookups(service: &str, nodes: usize, rounds: usize) {
         }
         resolved >= nodes
     });
-    wait_until("the cached nodes", || browse_cached(&daemon, service) == nodes);
-    let ns = time_per_call(rounds, || assert_eq!(browse_cached(&daemon, service), nodes));
-    print("mdns-sd browse_cache (all nodes resolved from its cache)", ns, rounds);
+    wait_until("the cached nodes", || {
+        browse_cached(&daemon, service) == nodes
+    });
+    let ns = time_per_call(rounds, || {
+        assert_eq!(browse_cached(&daemon, service), nodes)
+    });
+    print(
+        "mdns-sd browse_cache (all nodes resolved from its cache)",
+        ns,
+        rounds,
+    );
     let _ = daemon.shutdown();
 }

@@ -46,7 +46,7 @@ def load(data_dir):
             if doc["scenario"] + ".json" != file:
                 raise SchemaError(f'{file}.scenario: "{doc["scenario"]}" does not match the file name')
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, SchemaError) as error:
-            errors[file] = str(error) if isinstance(error, SchemaError) else f"{file}: {error}"
+            errors[file] = "left out: " + (str(error) if isinstance(error, SchemaError) else f"{file}: {error}")
             continue
         docs[doc["scenario"]] = doc
     return docs, errors
@@ -139,7 +139,7 @@ def render_markdown(docs, run):
         if name not in docs and runner not in run.get("failed", []):
             problems.append(f"- runner `{runner}` wrote no valid `{name}.json`.")
     for file, error in sorted(run.get("invalid", {}).items()):
-        problems.append(f"- `{file}` was left out: {error}")
+        problems.append(f"- `{file}`: {error}")
     if problems:
         lines += ["", "Missing from this report:", ""] + problems
     lines += ["", "## Targets", ""]
@@ -242,7 +242,7 @@ def render(out_dir, docs, errors, run):
             try:
                 write_plot(os.path.join(assets, asset(name, "plot", i, "png")), plot)
             except Exception as error:  # one bad plot must not lose the report
-                errors[f"{name}.json"] = f"{name}.json.plots[{i}]: cannot draw: {error}"
+                errors[f"{name}.json"] = f"plot {i + 1} not drawn: {name}.json.plots[{i}]: {error}"
     run["invalid"] = dict(sorted(errors.items()))
     with open(os.path.join(assets, RUN_FILE), "w", encoding="utf-8") as f:
         json.dump(run, f, indent=1)
@@ -333,7 +333,7 @@ def main(argv=None):
 
     docs, errors = load(os.path.join(args.dir, "data"))
     for error in errors.values():
-        print(f"render: left out: {error}", file=sys.stderr)
+        print(f"render: {error}", file=sys.stderr)
     run = {"runners": args.runners.split(), "failed": args.failed.split(),
            "duration_s": args.duration}
     render(args.dir, docs, errors, run)

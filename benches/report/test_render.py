@@ -91,7 +91,7 @@ class RendererTest(unittest.TestCase):
         self.assertIn("broken.json", err)
         md = self.read("out", "benchmarks.md")
         self.assertIn("## Renderer fixture", md)
-        self.assertIn('`bad.json` was left out: bad.json.plots[0].series[0]: missing "y"', md)
+        self.assertIn('`bad.json`: left out: bad.json.plots[0].series[0]: missing "y"', md)
         self.assertIn("runner `report-absent` wrote no valid `absent.json`", md)
         # Without --strict the report is still written and the run succeeds.
         self.assertEqual(self.run_render()[0], 0)
