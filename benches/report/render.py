@@ -198,15 +198,26 @@ def write_plot(path, plot):
         cats = []
         for s in series:
             cats += [str(x) for x in s["x"] if str(x) not in cats]
+        # Long or many labels: horizontal bars, one readable label per line.
+        horizontal = len(cats) > 8 or max((len(c) for c in cats), default=0) > 14
+        if horizontal:
+            fig.set_size_inches(9, max(4.2, 0.32 * len(cats) * len(series) + 1.5))
         width = 0.8 / max(1, len(series))
         for k, s in enumerate(series):
             by_cat = {str(x): y for x, y in zip(s["x"], s["y"])}
-            xs = [i + (k - (len(series) - 1) / 2) * width for i, c in enumerate(cats) if by_cat.get(c) is not None]
-            ys = [by_cat[c] for c in cats if by_cat.get(c) is not None]
-            ax.bar(xs, ys, width=width, label=s["label"])
-        ax.set_xticks(range(len(cats)))
-        ax.set_xticklabels(cats, rotation=20 if max((len(c) for c in cats), default=0) > 10 else 0,
-                           ha="right" if max((len(c) for c in cats), default=0) > 10 else "center")
+            pos = [i + (k - (len(series) - 1) / 2) * width for i, c in enumerate(cats) if by_cat.get(c) is not None]
+            vals = [by_cat[c] for c in cats if by_cat.get(c) is not None]
+            (ax.barh if horizontal else ax.bar)(pos, vals, width, label=s["label"])
+        if horizontal:
+            ax.set_yticks(range(len(cats)))
+            ax.set_yticklabels(cats, fontsize="small")
+            ax.invert_yaxis()
+            # The value axis is x now.
+            plot = {**plot, "x_label": plot.get("y_label", ""), "y_label": "",
+                    "log_x": plot.get("log_y", False), "log_y": False}
+        else:
+            ax.set_xticks(range(len(cats)))
+            ax.set_xticklabels(cats)
     else:  # cdf
         for s in series:
             v = sorted(s["samples"])
