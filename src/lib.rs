@@ -93,6 +93,7 @@ mod doc_examples {
     }
     pages! {
         Readme = "../README.md",
+        Benchmarks = "../docs/benchmarks.md",
         C = "../docs/c.md",
         Cli = "../docs/cli.md",
         Concepts = "../docs/concepts.md",

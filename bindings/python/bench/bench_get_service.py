@@ -3,10 +3,13 @@ cached ServiceInfo lookup of the same 3 nodes, in the same run.
 
     make bench-python        (runs this inside tests/netns/isolated)
 
-Prints the median over several batches, in microseconds per lookup.
+Prints the median over several batches, in microseconds per lookup; with
+--json one JSON line per lookup path instead (the benchmark report reads them),
+with --quick a tenth of the calls.
 """
 
 import asyncio
+import json
 import socket
 import statistics
 import sys
@@ -16,6 +19,8 @@ import microreg
 
 BATCHES = 7
 CALLS = 20_000
+SCALE = 10 if "--quick" in sys.argv[1:] else 1
+JSON = "--json" in sys.argv[1:]
 
 
 def isolated() -> bool:
@@ -25,6 +30,7 @@ def isolated() -> bool:
 
 
 def per_call_us(fn, calls=CALLS):
+    calls = max(1, calls // SCALE)
     samples = []
     for _ in range(BATCHES):
         start = time.perf_counter_ns()
@@ -70,7 +76,7 @@ def bench_microreg_async():
         async with microreg.AsyncRegistry(backend="memory", domain="bencha") as reg:
             await reg.register(service())
             await reg.get_service("bench")
-            calls = 2_000
+            calls = 2_000 // SCALE
             samples = []
             for _ in range(BATCHES):
                 start = time.perf_counter_ns()
@@ -125,12 +131,17 @@ def bench_zeroconf():
 
 
 def show(label, value):
+    if JSON:
+        ok = isinstance(value, float)
+        print(json.dumps({"path": label, "us_per_lookup": value if ok else None, "error": None if ok else str(value)}))
+        return
     text = f"{value:8.2f} µs" if isinstance(value, float) else f"     {value}"
     print(f"  {label:<58}{text}")
 
 
 def main():
-    print(f"get_service, warm cache, 3 nodes (median of {BATCHES} batches, Python {sys.version.split()[0]})")
+    if not JSON:
+        print(f"get_service, warm cache, 3 nodes (median of {BATCHES} batches, Python {sys.version.split()[0]})")
     show("microreg Registry.get_service (memory)", bench_microreg("memory"))
     show("microreg Registry.get_service (mdns)", bench_microreg("mdns"))
     show("microreg await AsyncRegistry.get_service (memory)", bench_microreg_async())
