@@ -75,7 +75,9 @@ enum QueryCommand {
         edns: bool,
     },
     /// One forged go-micro announcement (or goodbye with `--ttl 0`) of node
-    /// `id` of `service`, signed with `--key` if given (an attacker's key).
+    /// `id` of `service`, signed with `--key` if given (an attacker's key, or
+    /// the registry's, to build a valid record), made `--age-ms` ago; with
+    /// `--dnssd`, the same as a DNS-SD instance (which carries no signature).
     Forge {
         #[arg(long)]
         service: String,
@@ -83,10 +85,17 @@ enum QueryCommand {
         id: String,
         #[arg(long)]
         address: Ipv4Addr,
+        #[arg(long, default_value_t = 666)]
+        port: u16,
         #[arg(long, default_value_t = 120)]
         ttl: u32,
         #[arg(long)]
         key: Option<String>,
+        /// Sign as if `age_ms` milliseconds ago (negative: in the future).
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        age_ms: i64,
+        #[arg(long)]
+        dnssd: bool,
     },
     /// Captures the next announcement that names `id` and multicasts it
     /// again `delay_ms` later (a replay).
@@ -108,9 +117,26 @@ fn main() {
             service,
             id,
             address,
+            port,
             ttl,
             key,
-        }) => return forge(service, id, *address, *ttl, key.as_deref(), cli.interface),
+            age_ms,
+            dnssd,
+        }) => {
+            let node = microreg::Service::new(service.as_str(), "1.0.0").with_node(
+                microreg::Node::new(id.as_str(), format!("{address}:{port}")),
+            );
+            let bytes = if *dnssd {
+                message(dnssd_instance(&node, *ttl))
+            } else {
+                forged_gomicro(&node, *ttl, key.as_deref(), *age_ms)
+            };
+            multicast_socket(cli.interface)
+                .send_to(&bytes, GROUP)
+                .expect("send the forgery");
+            println!("sent");
+            return;
+        }
         Some(QueryCommand::Replay { id, delay_ms }) => {
             return replay(id, *delay_ms, cli.interface.expect("--interface"))
         }
@@ -367,44 +393,68 @@ fn multicast_socket(interface: Option<Ipv4Addr>) -> UdpSocket {
     socket
 }
 
-fn forge(
-    service: &str,
-    id: &str,
-    address: Ipv4Addr,
-    ttl: u32,
-    key: Option<&str>,
-    interface: Option<Ipv4Addr>,
-) {
+/// A go-micro announcement (goodbye with `ttl` 0) of the one-node `node`,
+/// signed with `key` as if `age_ms` ago.
+fn forged_gomicro(node: &microreg::Service, ttl: u32, key: Option<&str>, age_ms: i64) -> Vec<u8> {
     use microreg::backend::mdns::signing::{Signed, Signer};
     let mut txt = GoMicroTxt {
         metadata: Some(Default::default()),
-        service: service.into(),
-        version: "1.0.0".into(),
+        service: node.name.clone(),
+        version: node.version.clone(),
         endpoints: Some(Vec::new()),
         signature: None,
     };
     if let Some(key) = key {
         let signer = Signer::new(&[key.to_string()]).unwrap().unwrap();
-        let node = microreg::Service::new(service, "1.0.0")
-            .with_node(microreg::Node::new(id, format!("{address}:666")));
-        txt.signature = Some(signer.sign(&Signed {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let content = Signed {
             domain: "micro",
-            service: &node,
+            service: node,
             alive: ttl > 0,
-        }));
+        };
+        txt.signature = Some(signer.sign_at(&content, (now_ms - age_ms) as u64));
     }
+    let (id, address) = (&node.nodes[0].id, &node.nodes[0].address);
+    let (ip, port) = address.rsplit_once(':').unwrap();
     let entry = EntryRecords {
-        pointer: gomicro_names::service_name(service, "micro").unwrap(),
-        instance: gomicro_names::instance_name(id, service, "micro").unwrap(),
+        pointer: gomicro_names::service_name(&node.name, "micro").unwrap(),
+        instance: gomicro_names::instance_name(id, &node.name, "micro").unwrap(),
         host: Name::from_ascii("attacker.").unwrap(),
-        port: 666,
-        addresses: vec![std::net::IpAddr::V4(address)],
+        port: port.parse().unwrap(),
+        addresses: vec![ip.parse().unwrap()],
         txt: encode(&txt).unwrap(),
     };
-    multicast_socket(interface)
-        .send_to(&message(entry.answer_records(ttl)), GROUP)
-        .expect("send the forgery");
-    println!("sent");
+    message(entry.answer_records(ttl))
+}
+
+/// The one-node `node` as a DNS-SD instance of `_micro._tcp.local.` (a
+/// goodbye with `ttl` 0), as microreg's DNS-SD side publishes it.
+fn dnssd_instance(node: &microreg::Service, ttl: u32) -> Vec<Record> {
+    let ty = Name::from_ascii("_micro._tcp.local.").unwrap();
+    let (id, address) = (&node.nodes[0].id, &node.nodes[0].address);
+    let (ip, port) = address.rsplit_once(':').unwrap();
+    let instance = Name::from_labels([id.as_bytes()])
+        .unwrap()
+        .append_domain(&ty)
+        .unwrap();
+    let host = Name::from_ascii(format!("forged-{}.local.", ip.replace('.', "-"))).unwrap();
+    let txt = vec![
+        format!("service={}", node.name),
+        format!("version={}", node.version),
+    ];
+    vec![
+        Record::from_rdata(ty, ttl, RData::PTR(PTR(instance.clone()))),
+        Record::from_rdata(
+            instance.clone(),
+            ttl,
+            RData::SRV(SRV::new(0, 0, port.parse().unwrap(), host.clone())),
+        ),
+        Record::from_rdata(instance, ttl, RData::TXT(TXT::new(txt))),
+        Record::from_rdata(host, ttl, RData::A(A(ip.parse().unwrap()))),
+    ]
 }
 
 fn replay(id: &str, delay_ms: u64, interface: Ipv4Addr) {

@@ -544,6 +544,15 @@ impl GoMicroDialect {
                                 Err(refusal) => {
                                     tracing::debug!(?refusal, node = ?service.nodes.first().map(|n| &n.id), "signed record refused");
                                     Counters::add(&self.counters.signatures_rejected, 1);
+                                    match refusal {
+                                        Refusal::Stale => {
+                                            Counters::add(&self.counters.signatures_stale, 1)
+                                        }
+                                        Refusal::Replayed => {
+                                            Counters::add(&self.counters.signatures_replayed, 1)
+                                        }
+                                        _ => {}
+                                    }
                                     continue;
                                 }
                             }
