@@ -97,6 +97,30 @@ enum QueryCommand {
         #[arg(long)]
         dnssd: bool,
     },
+    /// Forgeries against nodes `<id>-<i>` (i < `nodes`) of `service` at
+    /// `address`, `rate` a second for `seconds`, round-robin: go-micro
+    /// goodbyes, hijacks and extra nodes, unsigned and signed with
+    /// `attacker_key`; the same three over DNS-SD; and replays of the
+    /// publisher's own announcements (captured off the wire) once they are
+    /// older than the freshness window. Prints a JSON summary of what it sent.
+    Forgeries {
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        nodes: usize,
+        #[arg(long)]
+        address: Ipv4Addr,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value_t = 50)]
+        rate: u64,
+        #[arg(long)]
+        seconds: u64,
+        #[arg(long)]
+        attacker_key: String,
+    },
     /// Captures the next announcement that names `id` and multicasts it
     /// again `delay_ms` later (a replay).
     Replay {
@@ -136,6 +160,26 @@ fn main() {
                 .expect("send the forgery");
             println!("sent");
             return;
+        }
+        Some(QueryCommand::Forgeries {
+            service,
+            id,
+            nodes,
+            address,
+            port,
+            rate,
+            seconds,
+            attacker_key,
+        }) => {
+            let target = Target {
+                service,
+                id,
+                nodes: *nodes,
+                address: *address,
+                port: *port,
+            };
+            let interface = cli.interface.expect("--interface");
+            return forgeries(&target, *rate, *seconds, attacker_key, interface);
         }
         Some(QueryCommand::Replay { id, delay_ms }) => {
             return replay(id, *delay_ms, cli.interface.expect("--interface"))
@@ -457,7 +501,140 @@ fn dnssd_instance(node: &microreg::Service, ttl: u32) -> Vec<Record> {
     ]
 }
 
-fn replay(id: &str, delay_ms: u64, interface: Ipv4Addr) {
+/// The nodes a forger goes for.
+struct Target<'a> {
+    service: &'a str,
+    id: &'a str,
+    nodes: usize,
+    address: Ipv4Addr,
+    port: u16,
+}
+
+/// The forgeries, in the order they are sent.
+const FORGERIES: [&str; 10] = [
+    "goodbye",
+    "goodbye-signed",
+    "hijack",
+    "hijack-signed",
+    "extra",
+    "extra-signed",
+    "dnssd-goodbye",
+    "dnssd-hijack",
+    "dnssd-extra",
+    "replay",
+];
+
+fn forgeries(
+    target: &Target<'_>,
+    rate: u64,
+    seconds: u64,
+    attacker_key: &str,
+    interface: Ipv4Addr,
+) {
+    use microreg::backend::mdns::signing::FRESHNESS;
+    let captured = capture(target.id, interface);
+    let socket = multicast_socket(Some(interface));
+    let seconds = seconds.min(3600);
+    let total = rate.max(1) * seconds;
+    let mut sent: std::collections::BTreeMap<&str, u64> = Default::default();
+    let mut rng = Rng(std::process::id() as u64 | 1);
+    let hijacker = Ipv4Addr::new(10, 66, 6, 6);
+    let started = Instant::now();
+    for n in 0..total {
+        let due = started + Duration::from_secs_f64(n as f64 / rate.max(1) as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let real_id = format!("{}-{}", target.id, rng.next() as usize % target.nodes);
+        let extra_id = format!("{}-forged-{:x}", target.id, rng.next() % 1000);
+        let node = |id: &str, ip: Ipv4Addr| {
+            microreg::Service::new(target.service, "1.0.0")
+                .with_node(microreg::Node::new(id, format!("{ip}:{}", target.port)))
+        };
+        let real = node(&real_id, target.address);
+        let key = Some(attacker_key);
+        let kind = FORGERIES[n as usize % FORGERIES.len()];
+        let bytes = match kind {
+            "goodbye" => forged_gomicro(&real, 0, None, 0),
+            "goodbye-signed" => forged_gomicro(&real, 0, key, 0),
+            "hijack" => forged_gomicro(&node(&real_id, hijacker), 120, None, 0),
+            "hijack-signed" => forged_gomicro(&node(&real_id, hijacker), 120, key, 0),
+            "extra" => forged_gomicro(&node(&extra_id, hijacker), 120, None, 0),
+            "extra-signed" => forged_gomicro(&node(&extra_id, hijacker), 120, key, 0),
+            "dnssd-goodbye" => message(dnssd_instance(&real, 0)),
+            "dnssd-hijack" => message(dnssd_instance(&node(&real_id, hijacker), 120)),
+            "dnssd-extra" => message(dnssd_instance(&node(&extra_id, hijacker), 120)),
+            _ => {
+                // Any capture past the window (with a margin).
+                let old_enough = FRESHNESS + Duration::from_secs(2);
+                let queue = captured.lock().unwrap();
+                let old = queue.partition_point(|(at, _, _)| at.elapsed() > old_enough);
+                if old == 0 {
+                    continue;
+                }
+                let (_, bytes, records) = &queue[rng.next() as usize % old];
+                *sent.entry("replayed-records").or_default() += records;
+                bytes.clone()
+            }
+        };
+        if socket.send_to(&bytes, GROUP).is_ok() {
+            *sent.entry(kind).or_default() += 1;
+        }
+    }
+    let signed = ["goodbye-signed", "hijack-signed", "extra-signed"]
+        .iter()
+        .map(|k| sent.get(k).copied().unwrap_or_default())
+        .sum::<u64>();
+    let replayed_records = sent.remove("replayed-records").unwrap_or_default();
+    let summary = serde_json::json!({
+        "sent": sent.values().sum::<u64>(),
+        "attacker_signed": signed,
+        "replays": sent.get("replay").copied().unwrap_or_default(),
+        "replayed_records": replayed_records,
+        "by_kind": sent,
+    });
+    println!("{summary}");
+}
+
+/// Datagrams heard, oldest first: when, the bytes, how many node records.
+type Captures =
+    std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(Instant, Vec<u8>, u64)>>>;
+
+/// Listens in the background for responses that name `id` (the
+/// publisher's announcements and answers): each, with when it was heard and
+/// the signed records (TXT) it holds, goes to the queue (10,000 kept).
+fn capture(id: &str, interface: Ipv4Addr) -> Captures {
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+    let socket = listening_socket(interface);
+    let (id, filled) = (id.to_string(), queue.clone());
+    std::thread::spawn(move || {
+        let mut buffer = vec![0u8; 65536];
+        while let Ok((len, _)) = socket.recv_from(&mut buffer) {
+            let bytes = &buffer[..len];
+            let is_response = len > 2 && bytes[2] & 0x80 != 0;
+            if !is_response || !bytes.windows(id.len()).any(|w| w == id.as_bytes()) {
+                continue;
+            }
+            let Ok(message) = Message::from_vec(bytes) else {
+                continue;
+            };
+            let records = message
+                .answers
+                .iter()
+                .chain(&message.additionals)
+                .filter(|r| matches!(r.data, RData::TXT(_)) && r.ttl > 0)
+                .count() as u64;
+            let mut queue = filled.lock().unwrap();
+            if records > 0 && queue.len() < 10_000 {
+                queue.push_back((Instant::now(), bytes.to_vec(), records));
+            }
+        }
+    });
+    queue
+}
+
+/// A socket on port 5353 that receives the group's datagrams on `interface`.
+fn listening_socket(interface: Ipv4Addr) -> UdpSocket {
     let socket = socket2::Socket::new(
         socket2::Domain::IPV4,
         socket2::Type::DGRAM,
@@ -470,7 +647,11 @@ fn replay(id: &str, delay_ms: u64, interface: Ipv4Addr) {
         .bind(&std::net::SocketAddr::from((Ipv4Addr::UNSPECIFIED, 5353)).into())
         .unwrap();
     socket.join_multicast_v4(GROUP.ip(), &interface).unwrap();
-    let socket: UdpSocket = socket.into();
+    socket.into()
+}
+
+fn replay(id: &str, delay_ms: u64, interface: Ipv4Addr) {
+    let socket = listening_socket(interface);
     socket
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();

@@ -18,6 +18,17 @@ bench-sign:
 	$(CARGO) build --release --examples
 	$(ISOLATED) target/release/examples/mdns_sign_bench
 
+.PHONY: soak-sign
+
+# Signed announcements under forgery for SOAK_SECONDS (10 minutes): 1,000
+# signed nodes on test host 1, observers with the key on host 2, a forger on
+# host 3 (forged goodbyes, hijacks, extra nodes, replays). Prints forgeries
+# refused and false rejects. Not part of `make test` (a short run is).
+SOAK_SECONDS ?= 600
+soak-sign:
+	$(CARGO) build --release --examples
+	$(ISOLATED) target/release/examples/mdns_sign_soak --seconds $(SOAK_SECONDS)
+
 .PHONY: fuzz
 
 # cargo-fuzz targets under fuzz/ (nightly Rust, installed here when missing):
