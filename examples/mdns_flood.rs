@@ -205,6 +205,11 @@ fn main() {
             hickory_proto::rr::RecordType::PTR,
         )];
         std::fs::write(dir.join("query.bin"), query.to_vec().unwrap()).expect("write a seed");
+        // Signed with the packet fuzz target's key (fuzz/fuzz_targets/packet.rs).
+        let node = microreg::Service::new("greeter", "1.0.0")
+            .with_node(microreg::Node::new("greeter-9", "10.0.0.9:8080"));
+        let signed = forged_gomicro(&node, 120, Some("the registry key of the fuzz target"), 0);
+        std::fs::write(dir.join("signed.bin"), signed).expect("write a seed");
         return;
     }
     let seconds = cli.seconds.min(MAX_SECONDS);

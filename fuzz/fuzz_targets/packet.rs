@@ -1,5 +1,6 @@
-//! The packet path: decode -> parse (go-micro dialect) -> live view, and the
-//! responder's answers to the packet's questions, for any datagram.
+//! The packet path: decode -> parse (go-micro dialect) -> signature check ->
+//! live view (with keys, unsigned nodes marked), and the responder's answers
+//! to the packet's questions, for any datagram.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -13,11 +14,16 @@ use microreg::backend::mdns::gomicro_records::{packed_responses, response};
 use microreg::backend::mdns::live_view::{LiveView, Source};
 use microreg::backend::mdns::published::{Published, PublishedNode};
 use microreg::backend::mdns::received_bounds::ViewLimits;
+use microreg::backend::mdns::signing::{SignPolicy, Signed, Signer};
 use microreg::backend::mdns::wire;
 use microreg::{Node, Service};
 
+/// The registry key of the fuzzed receiver (the `signed` seed is signed with it).
+const KEY: &str = "the registry key of the fuzz target";
+
 struct World {
     view: LiveView,
+    signer: Signer,
     published: Published,
     host: Name,
 }
@@ -39,7 +45,9 @@ fn world() -> &'static World {
             published.upsert(node);
         }
         World {
-            view: LiveView::new(limits, Arc::new(Counters::default())),
+            view: LiveView::new(limits, Arc::new(Counters::default()))
+                .with_sign_policy(SignPolicy::MarkUnsigned),
+            signer: Signer::new(&[KEY.to_string()]).unwrap().unwrap(),
             published,
             host,
         }
@@ -57,13 +65,19 @@ fuzz_target!(|data: &[u8]| {
             domain,
             service,
             ttl,
-            ..
+            signature,
         } = sighting
         {
+            let content = Signed {
+                domain: &domain,
+                service: &service,
+                alive: ttl > 0,
+            };
+            let signed = world.signer.verify(&content, signature.as_deref()).is_ok();
             let ttl = Duration::from_secs(u64::from(ttl));
             world
                 .view
-                .observe_received(&domain, service, Source::GoMicro, ttl, false);
+                .observe_received(&domain, service, Source::GoMicro, ttl, signed);
         }
     }
     let mut sets = Vec::new();
