@@ -605,19 +605,24 @@ fn forgeries(
 type Captures =
     std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(Instant, Vec<u8>, u64)>>>;
 
-/// Listens in the background for responses that name `id` (the
-/// publisher's announcements and answers): each, with when it was heard and
-/// the signed records (TXT) it holds, goes to the queue (10,000 kept).
+/// Listens in the background for responses from other hosts that carry
+/// signed go-micro records of nodes `id…` (the publisher's announcements and
+/// multicast answers): each, with when it was heard and how many such
+/// records it holds, goes to the queue (10,000 kept).
 fn capture(id: &str, interface: Ipv4Addr) -> Captures {
     let queue = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
     let socket = listening_socket(interface);
     let (id, filled) = (id.to_string(), queue.clone());
     std::thread::spawn(move || {
         let mut buffer = vec![0u8; 65536];
-        while let Ok((len, _)) = socket.recv_from(&mut buffer) {
+        while let Ok((len, from)) = socket.recv_from(&mut buffer) {
             let bytes = &buffer[..len];
             let is_response = len > 2 && bytes[2] & 0x80 != 0;
-            if !is_response || !bytes.windows(id.len()).any(|w| w == id.as_bytes()) {
+            // Not our own forgeries (multicast loops back to us).
+            if !is_response || from.ip() == std::net::IpAddr::V4(interface) {
+                continue;
+            }
+            if !bytes.windows(id.len()).any(|w| w == id.as_bytes()) {
                 continue;
             }
             let Ok(message) = Message::from_vec(bytes) else {
@@ -627,7 +632,14 @@ fn capture(id: &str, interface: Ipv4Addr) -> Captures {
                 .answers
                 .iter()
                 .chain(&message.additionals)
-                .filter(|r| matches!(r.data, RData::TXT(_)) && r.ttl > 0)
+                .filter(|r| r.ttl > 0)
+                .filter_map(|r| match &r.data {
+                    RData::TXT(txt) => {
+                        microreg::backend::mdns::gomicro_txt::decode(&txt.txt_data).ok()
+                    }
+                    _ => None,
+                })
+                .filter(|txt| txt.signature.is_some())
                 .count() as u64;
             let mut queue = filled.lock().unwrap();
             if records > 0 && queue.len() < 10_000 {

@@ -10,53 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::hosts::{example, hosts, TestProcess};
+use support::observer::{Observer, PATIENCE};
 
-const PATIENCE: Duration = Duration::from_secs(10);
 const FLOODER_IP: &str = "10.77.0.3";
-
-/// examples/mdns_peer serve on a host: answers `get` and `stats` on stdin.
-struct Observer(TestProcess);
-
-impl Observer {
-    fn start(host: u32, dialect: &str) -> Observer {
-        Self::start_with(host, dialect, &[])
-    }
-
-    fn start_with(host: u32, dialect: &str, options: &[&str]) -> Observer {
-        let mut program = vec![
-            example("mdns_peer").display().to_string(),
-            "--dialect".into(),
-            dialect.into(),
-        ];
-        program.extend(options.iter().map(|o| o.to_string()));
-        program.push("serve".into());
-        let observer = Observer(TestProcess::start_with_stdin(host, &program));
-        assert_eq!(observer.0.line(PATIENCE), "serving");
-        observer
-    }
-
-    fn ask(&mut self, line: &str) -> Value {
-        self.0.send(line);
-        let reply = self.0.line(PATIENCE);
-        serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"))
-    }
-
-    /// Looks `name` up until it is found or `PATIENCE` passes.
-    fn found_within_patience(&mut self, name: &str, domain: &str) -> bool {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if self.ask(&format!("get {name} {domain}"))["ok"] == true {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-
-    fn stats(&mut self) -> Value {
-        self.ask("stats")
-    }
-}
 
 fn register(host: u32, dialect: &str, service: &str) -> TestProcess {
     register_with(host, dialect, service, &[]).0
@@ -390,11 +346,6 @@ fn forge_with(service: &str, id: &str, address: &str, ttl: &str, extra: &[&str])
     assert_eq!(on_host(3, &program), "sent");
 }
 
-/// The nodes of `service` the observer has: (id, address, marked unsigned).
-fn nodes(observer: &mut Observer, service: &str) -> Vec<(String, String, bool)> {
-    support::sign_soak::node_views(&observer.ask(&format!("get {service}")))
-}
-
 #[test]
 fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
     let _turn = hosts();
@@ -419,7 +370,7 @@ fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
     let (mut publisher, id) = register_with(1, "gomicro", "signed-svc", &["--key", KEY]);
     assert_eq!(replayer.line(PATIENCE), "captured");
     assert!(observer.found_within_patience("signed-svc", "micro"));
-    let real = nodes(&mut observer, "signed-svc");
+    let real = observer.nodes("signed-svc");
     assert_eq!(real.len(), 1, "{real:?}");
     assert_eq!(real[0].1, "10.77.0.1:8080");
 
@@ -438,7 +389,7 @@ fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
     );
     forge("signed-svc", "extra-node-2", "10.66.6.8", "120", None);
     std::thread::sleep(Duration::from_millis(300));
-    let seen = nodes(&mut observer, "signed-svc");
+    let seen = observer.nodes("signed-svc");
     assert_eq!(
         seen.iter().map(|n| (&n.0, &n.1)).collect::<Vec<_>>(),
         vec![(&id, &"10.77.0.1:8080".to_string())],
@@ -463,6 +414,11 @@ fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
         false,
         "a replayed announcement resurrected the node"
     );
+    let stats = observer.stats();
+    assert!(
+        counter(&stats, "signatures_replayed") >= 1,
+        "the replay was refused and counted: {stats}"
+    );
 }
 
 #[test]
@@ -481,7 +437,7 @@ fn keys_rotate_and_unsigned_peers_are_kept_apart_and_marked() {
     let (_unsigned, unsigned_id) = register_with(3, "gomicro", "rotated-svc", &[]);
     let deadline = Instant::now() + PATIENCE;
     let seen = loop {
-        let seen = nodes(&mut observer, "rotated-svc");
+        let seen = observer.nodes("rotated-svc");
         if seen.len() == 2 || Instant::now() > deadline {
             break seen;
         }
@@ -501,7 +457,7 @@ fn keys_rotate_and_unsigned_peers_are_kept_apart_and_marked() {
     forge("rotated-svc", &signed_id, "10.77.0.1", "0", None);
     forge("rotated-svc", &signed_id, "10.66.6.6", "120", None);
     std::thread::sleep(Duration::from_millis(300));
-    let after = nodes(&mut observer, "rotated-svc");
+    let after = observer.nodes("rotated-svc");
     let signed = after
         .iter()
         .find(|n| n.0 == signed_id)
@@ -523,7 +479,7 @@ fn wait_for_ids(
 ) -> Vec<(String, String, bool)> {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let mut seen = nodes(observer, service);
+        let mut seen = observer.nodes(service);
         seen.sort();
         let mut have: Vec<&str> = seen.iter().map(|n| n.0.as_str()).collect();
         have.sort();

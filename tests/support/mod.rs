@@ -4,6 +4,7 @@
 pub mod etcd;
 pub mod etcd_peers;
 pub mod hosts;
+pub mod observer;
 pub mod sign_soak;
 pub mod tcp_relay;
 

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::hosts::{example, TestProcess};
+use super::observer::Observer;
 
 const KEY: &str = "the registry key of the soak LAN";
 const ATTACKER_KEY: &str = "a key the forger made up himself";
@@ -116,58 +117,20 @@ impl SoakFigures {
     }
 }
 
-/// An observer on host 2 (examples/mdns_peer serve).
-struct Observer(TestProcess);
-
-impl Observer {
-    fn start(options: &[&str]) -> Observer {
-        let peer = example("mdns_peer").display().to_string();
-        let mut program = vec![peer.as_str(), "--dialect", "both", "--key", KEY];
-        program.extend(options);
-        program.push("serve");
-        let observer = Observer(TestProcess::start_with_stdin(2, &program));
-        assert_eq!(observer.0.line(PATIENCE), "serving");
-        observer
-    }
-
-    fn ask(&mut self, line: &str) -> Value {
-        self.0.send(line);
-        let reply = self.0.line(PATIENCE);
-        serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"))
-    }
-
-    fn nodes(&mut self, service: &str) -> Vec<(String, String, bool)> {
-        node_views(&self.ask(&format!("get {service}")))
-    }
-}
-
-/// (id, address, marked unsigned) of the nodes in a `get` reply of
-/// examples/mdns_peer serve.
-pub fn node_views(reply: &Value) -> Vec<(String, String, bool)> {
-    reply["services"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|s| s["nodes"].as_array().cloned().unwrap_or_default())
-        .map(|n| {
-            (
-                n["id"].as_str().unwrap_or_default().to_string(),
-                n["address"].as_str().unwrap_or_default().to_string(),
-                n["metadata"].get("microreg.unsigned").is_some(),
-            )
-        })
-        .collect()
-}
-
 /// Runs the soak; the test hosts must be up (three of them).
 pub fn run(nodes: usize, seconds: u64, rate: u64) -> SoakFigures {
     let service = "soak-svc";
     let prefix = format!("soak-{}", &uuid::Uuid::new_v4().to_string()[..8]);
     let real: std::collections::HashSet<String> =
         (0..nodes).map(|i| format!("{prefix}-{i}")).collect();
+    let observer = |options: &[&str]| {
+        let mut all = vec!["--key", KEY];
+        all.extend(options);
+        Observer::start_with(2, "both", &all)
+    };
     let mut observers = [
-        ("strict", Observer::start(&["--require-signed"])),
-        ("marking", Observer::start(&[])),
+        ("strict", observer(&["--require-signed"])),
+        ("marking", observer(&[])),
     ];
     let peer = example("mdns_peer").display().to_string();
     let count = nodes.to_string();
