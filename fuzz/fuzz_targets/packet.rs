@@ -10,7 +10,7 @@ use hickory_proto::rr::Name;
 use libfuzzer_sys::fuzz_target;
 use microreg::backend::mdns::counters::Counters;
 use microreg::backend::mdns::gomicro_parse::{read_within, Sighting};
-use microreg::backend::mdns::gomicro_records::{packed_responses, response};
+use microreg::backend::mdns::gomicro_records::{packed_responses, response, unique_questions};
 use microreg::backend::mdns::live_view::{LiveView, Source};
 use microreg::backend::mdns::published::{Published, PublishedNode};
 use microreg::backend::mdns::received_bounds::ViewLimits;
@@ -80,14 +80,16 @@ fuzz_target!(|data: &[u8]| {
                 .observe_received(&domain, service, Source::GoMicro, ttl, signed);
         }
     }
+    // As the responder does: each question once, echoed in each answer.
+    let questions = unique_questions(&message.queries);
     let mut sets = Vec::new();
-    for question in &message.queries {
+    for question in &questions {
         sets.extend(world.published.answers(question, &world.host));
     }
     if !sets.is_empty() {
-        let _ = packed_responses(0, &message.queries, sets.clone(), 8940);
+        let _ = packed_responses(0, &questions, sets.clone(), 8940);
         for set in sets {
-            let _ = response(0, &message.queries, set);
+            let _ = response(0, &questions, set);
         }
     }
     // Expire everything now and then, so that the view does not only fill.
