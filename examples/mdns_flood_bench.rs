@@ -10,7 +10,6 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::hosts::TestProcess;
@@ -23,17 +22,7 @@ const TICKS_PER_SECOND: f64 = 100.0;
 const LINE_WAIT: Duration = Duration::from_secs(60);
 
 fn main() {
-    assert_eq!(
-        std::env::var("MICROREG_ISOLATED").as_deref(),
-        Ok("1"),
-        "run inside tests/netns/isolated (make bench-flood)"
-    );
-    let _ = Command::new("tests/netns/hosts").arg("down").status();
-    let up = Command::new("tests/netns/hosts")
-        .args(["up", "3"])
-        .status()
-        .unwrap();
-    assert!(up.success(), "cannot make the test hosts");
+    let hosts = support::hosts::bench_hosts(3, "bench-flood");
     let examples = std::env::current_exe()
         .unwrap()
         .parent()
@@ -178,7 +167,7 @@ fn main() {
         ),
     }
     drop(late);
-    let _ = Command::new("tests/netns/hosts").arg("down").status();
+    drop(hosts);
 }
 
 fn register_args<'a>(peer: &'a str, service: &'a str) -> Vec<String> {

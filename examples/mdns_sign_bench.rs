@@ -6,7 +6,6 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use microreg::backend::mdns::signing::{Signed, Signer};
@@ -18,17 +17,7 @@ const KEY: &str = "the registry key of the benchmark LAN";
 
 fn main() {
     in_process();
-    assert_eq!(
-        std::env::var("MICROREG_ISOLATED").as_deref(),
-        Ok("1"),
-        "run inside tests/netns/isolated (make bench-sign)"
-    );
-    let _ = Command::new("tests/netns/hosts").arg("down").status();
-    let up = Command::new("tests/netns/hosts")
-        .args(["up", "2"])
-        .status()
-        .unwrap();
-    assert!(up.success(), "cannot make the test hosts");
+    let _hosts = support::hosts::bench_hosts(2, "bench-sign");
     for keys in [false, true] {
         let mut seen = Vec::new();
         for round in 0..3 {
@@ -43,7 +32,6 @@ fn main() {
             seen[2]
         );
     }
-    let _ = Command::new("tests/netns/hosts").arg("down").status();
 }
 
 /// Signing and verifying one node, timed over many.

@@ -55,6 +55,10 @@ struct Inner {
 /// Own-write times are forgotten after this long once many have gathered.
 const OWN_WRITE_MEMORY: Duration = Duration::from_secs(60);
 const OWN_WRITES_BEFORE_PRUNING: usize = 4096;
+/// A domain's entries beyond which an empty one (a name looked up but absent,
+/// or since deleted) is not kept: lookups of ever new missing names would
+/// otherwise grow the cache without bound. Such a name is asked again.
+const ENTRIES_KEEPING_EMPTY_ONES: usize = 4096;
 
 struct Entry {
     /// Empty means "known not to exist" (only kept while watched).
@@ -291,7 +295,12 @@ impl Inner {
         if self.change_count(domain, name) != 0 {
             return;
         }
-        entries.entry(domain.to_string()).or_default().insert(
+        let names = entries.entry(domain.to_string()).or_default();
+        if services.is_empty() && names.len() >= ENTRIES_KEEPING_EMPTY_ONES {
+            names.remove(name);
+            return;
+        }
+        names.insert(
             name.to_string(),
             Entry {
                 services,
@@ -345,6 +354,12 @@ impl Inner {
         lock(&self.changes).len()
     }
 
+    #[cfg(test)]
+    fn cached_names(&self, domain: &str) -> usize {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(domain).map_or(0, HashMap::len)
+    }
+
     fn stale(&self, domain: &str, name: &str) -> Option<Vec<Service>> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         let services = &entries.get(domain)?.get(name)?.services;
@@ -382,6 +397,7 @@ impl Inner {
     fn apply(&self, domain: &str, action: Action, change: &Service) {
         let mut entries = write(&self.entries);
         self.count_change(domain, &change.name);
+        let crowded = entries.get(domain).map_or(0, HashMap::len) >= ENTRIES_KEEPING_EMPTY_ONES;
         let Some(entry) = entries
             .get_mut(domain)
             .and_then(|n| n.get_mut(&change.name))
@@ -392,7 +408,7 @@ impl Inner {
         entry.node_json = OnceLock::new();
         apply_change(&mut entry.services, action, change);
         let services = &entry.services;
-        if services.is_empty() && !entry.watched {
+        if services.is_empty() && (!entry.watched || crowded) {
             entries.get_mut(domain).map(|n| n.remove(&change.name));
         }
     }
@@ -587,6 +603,25 @@ mod tests {
             cache.inner.apply("micro", Action::Delete, &service);
         }
         assert_eq!(cache.inner.counted_names(), 0);
+    }
+
+    #[tokio::test]
+    async fn lookups_of_ever_new_missing_names_keep_the_cache_bounded() {
+        let cache = CachedRegistry::new(Arc::new(MemoryRegistry::isolated()));
+        let service = Service::new("present", "1").with_node(Node::new("n", "h:1"));
+        cache
+            .register(&service, &RegisterOptions::default())
+            .await
+            .unwrap();
+        for i in 0..ENTRIES_KEEPING_EMPTY_ONES + 2000 {
+            let missing = cache.get_service(&format!("missing-{i}"), "micro").await;
+            assert!(matches!(missing, Err(Error::NotFound)));
+        }
+        assert!(cache.inner.cached_names("micro") <= ENTRIES_KEEPING_EMPTY_ONES);
+        assert_eq!(
+            cache.get_service("present", "micro").await.unwrap().len(),
+            1
+        );
     }
 
     #[tokio::test]

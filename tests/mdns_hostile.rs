@@ -10,53 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::hosts::{example, hosts, TestProcess};
+use support::observer::{Observer, PATIENCE};
 
-const PATIENCE: Duration = Duration::from_secs(10);
 const FLOODER_IP: &str = "10.77.0.3";
-
-/// examples/mdns_peer serve on a host: answers `get` and `stats` on stdin.
-struct Observer(TestProcess);
-
-impl Observer {
-    fn start(host: u32, dialect: &str) -> Observer {
-        Self::start_with(host, dialect, &[])
-    }
-
-    fn start_with(host: u32, dialect: &str, options: &[&str]) -> Observer {
-        let mut program = vec![
-            example("mdns_peer").display().to_string(),
-            "--dialect".into(),
-            dialect.into(),
-        ];
-        program.extend(options.iter().map(|o| o.to_string()));
-        program.push("serve".into());
-        let observer = Observer(TestProcess::start_with_stdin(host, &program));
-        assert_eq!(observer.0.line(PATIENCE), "serving");
-        observer
-    }
-
-    fn ask(&mut self, line: &str) -> Value {
-        self.0.send(line);
-        let reply = self.0.line(PATIENCE);
-        serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"))
-    }
-
-    /// Looks `name` up until it is found or `PATIENCE` passes.
-    fn found_within_patience(&mut self, name: &str, domain: &str) -> bool {
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if self.ask(&format!("get {name} {domain}"))["ok"] == true {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-
-    fn stats(&mut self) -> Value {
-        self.ask("stats")
-    }
-}
 
 fn register(host: u32, dialect: &str, service: &str) -> TestProcess {
     register_with(host, dialect, service, &[]).0
@@ -361,6 +317,16 @@ const ATTACKER_KEY: &str = "a key the attacker made up himself";
 
 /// Sends one forged go-micro record from host 3.
 fn forge(service: &str, id: &str, address: &str, ttl: &str, key: Option<&str>) {
+    let mut extra = vec![];
+    if let Some(key) = key {
+        extra.extend(["--key", key]);
+    }
+    forge_with(service, id, address, ttl, &extra);
+}
+
+/// Sends one forged record from host 3 (`mdns_flood forge`), with `extra`
+/// options: `--key K`, `--age-ms N`, `--port P`, `--dnssd`.
+fn forge_with(service: &str, id: &str, address: &str, ttl: &str, extra: &[&str]) {
     let flood = example("mdns_flood").display().to_string();
     let mut program = vec![
         flood.as_str(),
@@ -376,28 +342,8 @@ fn forge(service: &str, id: &str, address: &str, ttl: &str, key: Option<&str>) {
         "--ttl",
         ttl,
     ];
-    if let Some(key) = key {
-        program.extend(["--key", key]);
-    }
+    program.extend(extra);
     assert_eq!(on_host(3, &program), "sent");
-}
-
-/// The nodes of `service` the observer has: (id, address, metadata).
-fn nodes(observer: &mut Observer, service: &str) -> Vec<(String, String, Value)> {
-    let reply = observer.ask(&format!("get {service}"));
-    reply["services"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|s| s["nodes"].as_array().cloned().unwrap_or_default())
-        .map(|n| {
-            (
-                n["id"].as_str().unwrap().to_string(),
-                n["address"].as_str().unwrap().to_string(),
-                n["metadata"].clone(),
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -424,7 +370,7 @@ fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
     let (mut publisher, id) = register_with(1, "gomicro", "signed-svc", &["--key", KEY]);
     assert_eq!(replayer.line(PATIENCE), "captured");
     assert!(observer.found_within_patience("signed-svc", "micro"));
-    let real = nodes(&mut observer, "signed-svc");
+    let real = observer.nodes("signed-svc");
     assert_eq!(real.len(), 1, "{real:?}");
     assert_eq!(real[0].1, "10.77.0.1:8080");
 
@@ -443,7 +389,7 @@ fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
     );
     forge("signed-svc", "extra-node-2", "10.66.6.8", "120", None);
     std::thread::sleep(Duration::from_millis(300));
-    let seen = nodes(&mut observer, "signed-svc");
+    let seen = observer.nodes("signed-svc");
     assert_eq!(
         seen.iter().map(|n| (&n.0, &n.1)).collect::<Vec<_>>(),
         vec![(&id, &"10.77.0.1:8080".to_string())],
@@ -468,6 +414,11 @@ fn with_keys_forged_goodbyes_hijacks_extra_nodes_and_replays_are_refused() {
         false,
         "a replayed announcement resurrected the node"
     );
+    let stats = observer.stats();
+    assert!(
+        counter(&stats, "signatures_replayed") >= 1,
+        "the replay was refused and counted: {stats}"
+    );
 }
 
 #[test]
@@ -486,7 +437,7 @@ fn keys_rotate_and_unsigned_peers_are_kept_apart_and_marked() {
     let (_unsigned, unsigned_id) = register_with(3, "gomicro", "rotated-svc", &[]);
     let deadline = Instant::now() + PATIENCE;
     let seen = loop {
-        let seen = nodes(&mut observer, "rotated-svc");
+        let seen = observer.nodes("rotated-svc");
         if seen.len() == 2 || Instant::now() > deadline {
             break seen;
         }
@@ -500,13 +451,13 @@ fn keys_rotate_and_unsigned_peers_are_kept_apart_and_marked() {
         .iter()
         .find(|n| n.0 == unsigned_id)
         .expect("the unsigned node");
-    assert!(signed.2.get("microreg.unsigned").is_none(), "{seen:?}");
-    assert_eq!(unsigned.2["microreg.unsigned"], "true", "{seen:?}");
+    assert!(!signed.2, "{seen:?}");
+    assert!(unsigned.2, "marked unsigned: {seen:?}");
     // An unsigned goodbye or hijack of the signed node is ignored.
     forge("rotated-svc", &signed_id, "10.77.0.1", "0", None);
     forge("rotated-svc", &signed_id, "10.66.6.6", "120", None);
     std::thread::sleep(Duration::from_millis(300));
-    let after = nodes(&mut observer, "rotated-svc");
+    let after = observer.nodes("rotated-svc");
     let signed = after
         .iter()
         .find(|n| n.0 == signed_id)
@@ -517,4 +468,234 @@ fn keys_rotate_and_unsigned_peers_are_kept_apart_and_marked() {
         0,
         "no false reject"
     );
+}
+
+/// The one node of `service` in view, as (id, address, unsigned mark), once
+/// the view holds exactly `ids` (within `PATIENCE`).
+fn wait_for_ids(
+    observer: &mut Observer,
+    service: &str,
+    ids: &[&str],
+) -> Vec<(String, String, bool)> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let mut seen = observer.nodes(service);
+        seen.sort();
+        let mut have: Vec<&str> = seen.iter().map(|n| n.0.as_str()).collect();
+        have.sort();
+        let mut want = ids.to_vec();
+        want.sort();
+        if have == want || Instant::now() > deadline {
+            return seen;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn with_keys_forged_dns_sd_goodbyes_hijacks_and_extra_nodes_are_ignored_or_marked() {
+    let _turn = hosts();
+    // DNS-SD records carry no signature (mdns-sd sends and answers them for
+    // itself): with keys, every DNS-SD report is unsigned. Both observers
+    // speak both dialects; one requires signatures, the other marks.
+    let mut strict = Observer::start_with(2, "both", &["--key", KEY, "--require-signed"]);
+    let mut marking = Observer::start_with(2, "both", &["--key", KEY]);
+    let (_publisher, id) = register_with(1, "both", "dnssd-signed", &["--key", KEY]);
+    for observer in [&mut strict, &mut marking] {
+        let seen = wait_for_ids(observer, "dnssd-signed", &[&id]);
+        assert_eq!(seen, [(id.clone(), "10.77.0.1:8080".into(), false)]);
+    }
+    let ignored_before = counter(&strict.stats(), "unsigned_ignored");
+
+    // Over DNS-SD: a goodbye of the signed node, a hijack of its id, and an
+    // extra node.
+    forge_with(
+        "dnssd-signed",
+        &id,
+        "10.77.0.1",
+        "0",
+        &["--dnssd", "--port", "8080"],
+    );
+    forge_with(
+        "dnssd-signed",
+        &id,
+        "10.66.6.6",
+        "120",
+        &["--dnssd", "--port", "8080"],
+    );
+    forge_with(
+        "dnssd-signed",
+        "dnssd-extra",
+        "10.66.6.7",
+        "120",
+        &["--dnssd"],
+    );
+    // mdns-sd applies a goodbye one second after it hears it (RFC 6762 §10.1).
+    std::thread::sleep(Duration::from_millis(1500));
+
+    let real = (id.clone(), "10.77.0.1:8080".to_string(), false);
+    // The marking observer shows the extra node, marked; the signed node is
+    // neither removed nor moved.
+    let seen = wait_for_ids(&mut marking, "dnssd-signed", &[&id, "dnssd-extra"]);
+    assert_eq!(
+        seen,
+        [
+            ("dnssd-extra".to_string(), "10.66.6.7:666".to_string(), true),
+            real.clone()
+        ],
+        "the forgeries reached the view only as a marked extra node"
+    );
+    let seen = wait_for_ids(&mut strict, "dnssd-signed", &[&id]);
+    assert_eq!(seen, [real], "require_signed: DNS-SD forgeries ignored");
+    let stats = strict.stats();
+    assert!(
+        counter(&stats, "unsigned_ignored") >= ignored_before + 2,
+        "the hijack and the extra node were heard and ignored: {stats}"
+    );
+    assert_eq!(counter(&stats, "signatures_rejected"), 0, "{stats}");
+}
+
+#[test]
+fn with_keys_a_valid_announcement_sent_after_the_freshness_window_is_refused() {
+    let _turn = hosts();
+    let mut observer = Observer::start_with(2, "gomicro", &["--key", KEY, "--require-signed"]);
+    // A valid announcement, signed with the registry key 35 s ago (the window
+    // is 30 s): what a replay of one captured then would be. The node it
+    // names is not in view, so only the window can refuse it.
+    let replay = |observer: &mut Observer, age: &str, expected: u64| {
+        forge_with(
+            "window-svc",
+            "window-1",
+            "10.77.0.1",
+            "120",
+            &["--key", KEY, "--port", "8080", "--age-ms", age],
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        let stats = observer.stats();
+        assert_eq!(counter(&stats, "signatures_rejected"), expected, "{stats}");
+        assert_eq!(counter(&stats, "signatures_stale"), expected, "{stats}");
+    };
+    replay(&mut observer, "35000", 1);
+    assert_eq!(
+        observer.ask("get window-svc")["ok"],
+        false,
+        "a stale record was accepted"
+    );
+    // Dated 35 s ahead: refused too.
+    replay(&mut observer, "-35000", 2);
+    assert_eq!(observer.ask("get window-svc")["ok"], false);
+    // The same record made now is accepted: only its age made the difference.
+    replay(&mut observer, "0", 2);
+    let seen = wait_for_ids(&mut observer, "window-svc", &["window-1"]);
+    assert_eq!(seen, [("window-1".into(), "10.77.0.1:8080".into(), false)]);
+    // And the old one, sent again while the node is in view, is still refused.
+    replay(&mut observer, "35000", 3);
+}
+
+/// Registers node `id` of `service` on host 1 with `keys`.
+fn register_signed(service: &str, id: &str, keys: &[&str]) -> TestProcess {
+    let peer = example("mdns_peer").display().to_string();
+    let mut program = vec![peer.as_str(), "--dialect", "gomicro"];
+    for key in keys {
+        program.extend(["--key", key]);
+    }
+    program.extend([
+        "register",
+        "--service",
+        service,
+        "--id",
+        id,
+        "--address",
+        "10.77.0.1:8080",
+    ]);
+    let process = TestProcess::start(1, &program);
+    assert_eq!(process.line(PATIENCE), "ready");
+    process
+}
+
+fn key_options(keys: &[&'static str]) -> Vec<&'static str> {
+    let mut options: Vec<&str> = keys.iter().flat_map(|k| ["--key", *k]).collect();
+    options.push("--require-signed");
+    options
+}
+
+#[test]
+fn a_key_rotation_step_by_step_has_no_false_reject() {
+    let _turn = hosts();
+    // The rotation as documented, one process restarted at a time: every
+    // host learns the new key, then signs with it, then drops the old one.
+    // The observer requires signatures; the node must stay visible,
+    // unmarked, at its address, and no valid record may be refused.
+    let id = format!("rotation-{}", uuid::Uuid::new_v4());
+    let (old, new) = (KEY, NEW_KEY);
+    let steps: [(&str, &[&'static str], &[&'static str]); 6] = [
+        ("start", &[old], &[old]),
+        ("the observer learns the new key", &[old], &[old, new]),
+        ("the publisher learns it", &[old, new], &[old, new]),
+        ("the publisher signs with it", &[new, old], &[old, new]),
+        ("the observer drops the old key", &[new, old], &[new]),
+        ("the publisher drops it", &[new], &[new]),
+    ];
+    let mut publisher: Option<(TestProcess, &[&str])> = None;
+    let mut observer: Option<(Observer, &[&str])> = None;
+    for (step, publisher_keys, observer_keys) in steps {
+        if observer.as_ref().is_none_or(|(_, k)| *k != observer_keys) {
+            let options = key_options(observer_keys);
+            observer = Some((Observer::start_with(2, "gomicro", &options), observer_keys));
+        }
+        let (watching, _) = observer.as_mut().unwrap();
+        if publisher.as_ref().is_none_or(|(_, k)| *k != publisher_keys) {
+            if let Some((mut gone, _)) = publisher.take() {
+                gone.terminate();
+                let deadline = Instant::now() + PATIENCE;
+                while watching.ask("get rotation-svc")["ok"] == true {
+                    assert!(
+                        Instant::now() < deadline,
+                        "{step}: the signed goodbye was refused"
+                    );
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+            publisher = Some((
+                register_signed("rotation-svc", &id, publisher_keys),
+                publisher_keys,
+            ));
+        }
+        let seen = wait_for_ids(watching, "rotation-svc", &[&id]);
+        assert_eq!(
+            seen,
+            [(id.clone(), "10.77.0.1:8080".into(), false)],
+            "{step}"
+        );
+        let stats = watching.stats();
+        assert_eq!(counter(&stats, "signatures_rejected"), 0, "{step}: {stats}");
+    }
+}
+
+#[test]
+fn signed_nodes_under_sustained_forgery_keep_their_view_without_a_false_reject() {
+    let _turn = hosts();
+    // The short form of `make soak-sign` (which runs 10 minutes with 1,000
+    // nodes and also replays captured announcements past the window).
+    let figures = support::sign_soak::run(100, 8, 100);
+    eprintln!("{}", figures.report());
+    assert!(
+        figures.forger["sent"].as_u64().unwrap() >= 700,
+        "{}",
+        figures.forger
+    );
+    for observer in ["strict", "marking"] {
+        let samples = figures.samples[observer];
+        assert!(samples.taken >= 5, "{observer}: {samples:?}");
+        assert_eq!(samples.deviations(), 0, "{observer}: {}", figures.report());
+        assert_eq!(figures.false_rejects(observer), 0, "{}", figures.report());
+        let (refused, sent) = figures.signed_forgeries_refused(observer);
+        assert!(sent > 0 && refused == sent, "{}", figures.report());
+    }
+    assert!(
+        figures.samples["marking"].marked_extra > 0,
+        "the marking observer shows unsigned extra nodes, marked: {}",
+        figures.report()
+    );
+    assert_eq!(figures.samples["strict"].marked_extra, 0);
 }

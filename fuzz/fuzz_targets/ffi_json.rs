@@ -25,6 +25,13 @@ fn registry() -> *mut microreg_registry {
         .0
 }
 
+/// `{"domain": ...}` of register options that name one; `None` otherwise.
+fn deregister_options(register_options: &CString) -> Option<CString> {
+    let options: serde_json::Value = serde_json::from_slice(register_options.as_bytes()).ok()?;
+    let domain = options.get("domain")?.as_str()?;
+    CString::new(serde_json::json!({ "domain": domain }).to_string()).ok()
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&entry, rest)) = data.split_first() else {
         return;
@@ -32,7 +39,15 @@ fuzz_target!(|data: &[u8]| {
     // Two NUL-terminated strings: the JSON document and the second argument.
     let mut parts = rest.splitn(2, |b| *b == 0);
     let first = CString::new(parts.next().unwrap_or_default()).unwrap();
-    let second = CString::new(parts.next().unwrap_or_default().split(|b| *b == 0).next().unwrap_or_default()).unwrap();
+    let second = CString::new(
+        parts
+            .next()
+            .unwrap_or_default()
+            .split(|b| *b == 0)
+            .next()
+            .unwrap_or_default(),
+    )
+    .unwrap();
     let (a, b) = (first.as_ptr(), second.as_ptr());
     let r = registry();
     let mut out: *mut c_char = std::ptr::null_mut();
@@ -45,7 +60,14 @@ fuzz_target!(|data: &[u8]| {
             }
             1 => {
                 if microreg_registry_register(r, a, b) == 0 {
-                    microreg_registry_deregister(r, a, b);
+                    // Deregistered in the domain it went to, whatever else the
+                    // options said: a node left registered (with a TTL, kept
+                    // alive by a task) would slow every later input.
+                    let options = deregister_options(&second);
+                    let options = options.as_ref().map_or(std::ptr::null(), |o| o.as_ptr());
+                    if microreg_registry_deregister(r, a, options) != 0 {
+                        panic!("a registered service cannot be deregistered");
+                    }
                 }
             }
             2 => {

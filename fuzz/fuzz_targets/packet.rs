@@ -1,5 +1,6 @@
-//! The packet path: decode -> parse (go-micro dialect) -> live view, and the
-//! responder's answers to the packet's questions, for any datagram.
+//! The packet path: decode -> parse (go-micro dialect) -> signature check ->
+//! live view (with keys, unsigned nodes marked), and the responder's answers
+//! to the packet's questions, for any datagram.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -9,15 +10,20 @@ use hickory_proto::rr::Name;
 use libfuzzer_sys::fuzz_target;
 use microreg::backend::mdns::counters::Counters;
 use microreg::backend::mdns::gomicro_parse::{read_within, Sighting};
-use microreg::backend::mdns::gomicro_records::{packed_responses, response};
+use microreg::backend::mdns::gomicro_records::{packed_responses, response, unique_questions};
 use microreg::backend::mdns::live_view::{LiveView, Source};
 use microreg::backend::mdns::published::{Published, PublishedNode};
 use microreg::backend::mdns::received_bounds::ViewLimits;
+use microreg::backend::mdns::signing::{SignPolicy, Signed, Signer};
 use microreg::backend::mdns::wire;
 use microreg::{Node, Service};
 
+/// The registry key of the fuzzed receiver (the `signed` seed is signed with it).
+const KEY: &str = "the registry key of the fuzz target";
+
 struct World {
     view: LiveView,
+    signer: Signer,
     published: Published,
     host: Name,
 }
@@ -39,7 +45,9 @@ fn world() -> &'static World {
             published.upsert(node);
         }
         World {
-            view: LiveView::new(limits, Arc::new(Counters::default())),
+            view: LiveView::new(limits, Arc::new(Counters::default()))
+                .with_sign_policy(SignPolicy::MarkUnsigned),
+            signer: Signer::new(&[KEY.to_string()]).unwrap().unwrap(),
             published,
             host,
         }
@@ -57,23 +65,31 @@ fuzz_target!(|data: &[u8]| {
             domain,
             service,
             ttl,
-            ..
+            signature,
         } = sighting
         {
+            let content = Signed {
+                domain: &domain,
+                service: &service,
+                alive: ttl > 0,
+            };
+            let signed = world.signer.verify(&content, signature.as_deref()).is_ok();
             let ttl = Duration::from_secs(u64::from(ttl));
             world
                 .view
-                .observe_received(&domain, service, Source::GoMicro, ttl, false);
+                .observe_received(&domain, service, Source::GoMicro, ttl, signed);
         }
     }
+    // As the responder does: each question once, echoed in each answer.
+    let questions = unique_questions(&message.queries);
     let mut sets = Vec::new();
-    for question in &message.queries {
+    for question in &questions {
         sets.extend(world.published.answers(question, &world.host));
     }
     if !sets.is_empty() {
-        let _ = packed_responses(0, &message.queries, sets.clone(), 8940);
+        let _ = packed_responses(0, &questions, sets.clone(), 8940);
         for set in sets {
-            let _ = response(0, &message.queries, set);
+            let _ = response(0, &questions, set);
         }
     }
     // Expire everything now and then, so that the view does not only fill.

@@ -178,3 +178,30 @@ impl Drop for TestProcess {
         let _ = self.child.wait();
     }
 }
+
+/// `count` fresh test hosts for a benchmark run by hand (`make bench-*`,
+/// inside tests/netns/isolated, named by `make_target`); taken down when the
+/// guard is dropped.
+pub fn bench_hosts(count: u32, make_target: &str) -> BenchHosts {
+    assert_eq!(
+        std::env::var("MICROREG_ISOLATED").as_deref(),
+        Ok("1"),
+        "run inside tests/netns/isolated (make {make_target})"
+    );
+    let _ = hosts_command().arg("down").status();
+    let up = hosts_command()
+        .args(["up", &count.to_string()])
+        .status()
+        .expect("tests/netns/hosts");
+    assert!(up.success(), "cannot make the test hosts");
+    BenchHosts
+}
+
+/// The hosts of [`bench_hosts`]; dropped: taken down.
+pub struct BenchHosts;
+
+impl Drop for BenchHosts {
+    fn drop(&mut self) {
+        let _ = hosts_command().arg("down").status();
+    }
+}

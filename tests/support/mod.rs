@@ -4,6 +4,8 @@
 pub mod etcd;
 pub mod etcd_peers;
 pub mod hosts;
+pub mod observer;
+pub mod sign_soak;
 pub mod tcp_relay;
 
 /// Panics unless this process runs in a private network namespace made by

@@ -63,6 +63,11 @@ impl Default for MdnsConfig {
     }
 }
 
+/// Only go-micro's dialect carries signatures: DNS-SD records (sent and
+/// answered by mdns-sd) cannot, so keys without it would sign nothing.
+pub(crate) const KEYS_NEED_GOMICRO: &str =
+    "mdns keys need the gomicro dialect: DNS-SD records carry no signature";
+
 impl MdnsConfig {
     /// Checks what the JSON types alone do not.
     pub fn validate(&self) -> Result<()> {
@@ -79,6 +84,9 @@ impl MdnsConfig {
             return Err(Error::invalid(
                 "mdns require_signed needs keys (keys, keys_file or MICROREG_KEYS)",
             ));
+        }
+        if !self.gomicro && (!self.keys.is_empty() || self.keys_file.is_some()) {
+            return Err(Error::invalid(KEYS_NEED_GOMICRO));
         }
         if self.interfaces.iter().any(|i| i.trim().is_empty()) {
             return Err(Error::invalid(
@@ -108,5 +116,15 @@ mod tests {
         assert!(!serde_json::to_string(mdns)
             .unwrap()
             .contains("0123456789abcdef-key"));
+    }
+
+    #[test]
+    fn keys_without_the_gomicro_dialect_are_refused() {
+        let error = Config::from_json(Some(
+            r#"{"backend":"mdns","keys":["0123456789abcdef-key"],"gomicro":false}"#,
+        ))
+        .and_then(|c| c.validate())
+        .unwrap_err();
+        assert!(error.to_string().contains("gomicro dialect"), "{error}");
     }
 }

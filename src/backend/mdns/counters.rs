@@ -23,6 +23,8 @@ pub struct Counters {
     pub queries_off_link: AtomicU64,
     pub answers_held: AtomicU64,
     pub signatures_rejected: AtomicU64,
+    pub signatures_stale: AtomicU64,
+    pub signatures_replayed: AtomicU64,
     pub unsigned_ignored: AtomicU64,
     pub stale_dnssd_ignored: AtomicU64,
     pub stale_answers_ignored: AtomicU64,
@@ -69,6 +71,13 @@ pub struct CounterSnapshot {
     /// Signed records refused: bad MAC or unknown key (forgeries, tampering),
     /// stale, or replayed.
     pub signatures_rejected: u64,
+    /// Of `signatures_rejected`: valid but outside the freshness window
+    /// (a replay of an old record, or a clock off by more than the window).
+    pub signatures_stale: u64,
+    /// Of `signatures_rejected`: valid and fresh but older than the last one
+    /// accepted for the node (a replay within the window). The rest had a
+    /// bad MAC or an unknown key.
+    pub signatures_replayed: u64,
     /// Unsigned records ignored because keys are set (`require_signed`, or
     /// because they would override or remove a signed node).
     pub unsigned_ignored: u64,
@@ -104,6 +113,8 @@ impl Counters {
             queries_off_link: get(&self.queries_off_link),
             answers_held: get(&self.answers_held),
             signatures_rejected: get(&self.signatures_rejected),
+            signatures_stale: get(&self.signatures_stale),
+            signatures_replayed: get(&self.signatures_replayed),
             unsigned_ignored: get(&self.unsigned_ignored),
             stale_dnssd_ignored: get(&self.stale_dnssd_ignored),
             stale_answers_ignored: get(&self.stale_answers_ignored),

@@ -420,12 +420,15 @@ impl GoMicroDialect {
     async fn answer(&self, query: &Message, from: SocketAddr) {
         let mut sets = Vec::new();
         let mut unicast_bit = false;
+        // A question repeated N times would otherwise be answered N times,
+        // each answer echoing all N: N² work from one datagram.
+        let questions = gomicro_records::unique_questions(&query.queries);
         {
             let published = self.published();
             if published.is_empty() {
                 return;
             }
-            for question in &query.queries {
+            for question in &questions {
                 unicast_bit |= question.mdns_unicast_response();
                 for answers in published.answers(question, &self.host) {
                     // RFC 6762 §7.1: the asker holds this one for long enough.
@@ -453,7 +456,7 @@ impl GoMicroDialect {
         let payload = query.edns.as_ref().map_or(0, |e| e.max_payload());
         let datagrams: Vec<(AnswerSets, Option<Vec<u8>>)> = if payload >= MIN_PACKED_PAYLOAD {
             let limit = usize::from(payload.min(gomicro_records::PACKED_PAYLOAD));
-            match gomicro_records::packed_batches(id, &query.queries, sets, limit) {
+            match gomicro_records::packed_batches(id, &questions, sets, limit) {
                 Ok(packed) => packed
                     .into_iter()
                     .map(|(sets, bytes)| (sets, Some(bytes)))
@@ -483,7 +486,7 @@ impl GoMicroDialect {
             }
             let bytes = match encoded {
                 Some(bytes) if live.len() == total => bytes,
-                _ => match gomicro_records::response(id, &query.queries, live.concat()) {
+                _ => match gomicro_records::response(id, &questions, live.concat()) {
                     Ok(bytes) => bytes,
                     Err(error) => {
                         tracing::debug!(%error, "cannot encode an answer");
@@ -540,6 +543,15 @@ impl GoMicroDialect {
                                 Err(refusal) => {
                                     tracing::debug!(?refusal, node = ?service.nodes.first().map(|n| &n.id), "signed record refused");
                                     Counters::add(&self.counters.signatures_rejected, 1);
+                                    match refusal {
+                                        Refusal::Stale => {
+                                            Counters::add(&self.counters.signatures_stale, 1)
+                                        }
+                                        Refusal::Replayed => {
+                                            Counters::add(&self.counters.signatures_replayed, 1)
+                                        }
+                                        _ => {}
+                                    }
                                     continue;
                                 }
                             }

@@ -79,6 +79,17 @@ pub fn response(id: u16, questions: &[Query], answers: Vec<Record>) -> Result<Ve
     encode(&message)
 }
 
+/// The questions of a query, each once (in their order): a query may repeat
+/// one hundreds of times, and each answer echoes the questions.
+pub fn unique_questions(questions: &[Query]) -> Vec<Query> {
+    let mut seen = std::collections::HashSet::new();
+    questions
+        .iter()
+        .filter(|q| seen.insert(*q))
+        .cloned()
+        .collect()
+}
+
 /// An unsolicited multicast response (announcement, or goodbye with TTL 0).
 pub fn announcement(answers: Vec<Record>) -> Result<Vec<u8>> {
     response(0, &[], answers)
@@ -112,6 +123,10 @@ pub fn packed_batches(
     limit: usize,
 ) -> Result<Vec<PackedDatagram>> {
     let overhead = response(id, questions, Vec::new())?.len();
+    // A set's size is estimated without the questions (echoed in every
+    // datagram, they would make the estimate cost sets x questions); the
+    // real encoding below is the check.
+    let bare = response(id, &[], Vec::new())?.len();
     let mut datagrams = Vec::new();
     let mut pending: std::collections::VecDeque<Vec<Record>> = sets.into();
     while !pending.is_empty() {
@@ -120,7 +135,7 @@ pub fn packed_batches(
         let mut batch: Vec<Vec<Record>> = Vec::new();
         let mut estimate = overhead;
         while let Some(set) = pending.pop_front() {
-            let size = response(id, questions, set.clone())?.len() - overhead;
+            let size = response(id, &[], set.clone())?.len() - bare;
             if !batch.is_empty() && estimate + size > limit {
                 pending.push_front(set);
                 break;
@@ -191,6 +206,19 @@ mod tests {
         };
         assert_eq!(txt.txt_data.len(), 2);
         assert_eq!(txt.txt_data[0].len(), 255);
+    }
+
+    #[test]
+    fn a_question_repeated_hundreds_of_times_counts_once() {
+        let ptr = Query::query(service_name("greeter", "micro").unwrap(), RecordType::PTR);
+        let any = Query::query(
+            instance_name("greeter-1", "greeter", "micro").unwrap(),
+            RecordType::ANY,
+        );
+        let mut questions = vec![ptr.clone(); 400];
+        questions.push(any.clone());
+        questions.push(ptr.clone());
+        assert_eq!(unique_questions(&questions), vec![ptr, any]);
     }
 
     #[test]

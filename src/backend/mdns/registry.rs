@@ -128,6 +128,9 @@ impl MdnsRegistry {
         let counters = Arc::new(Counters::default());
         let keys = load_keys(&options.keys.0, options.keys_file.as_deref())?;
         let signer = Signer::new(&keys)?.map(Arc::new);
+        if signer.is_some() && !options.gomicro {
+            return Err(Error::invalid(super::config::KEYS_NEED_GOMICRO));
+        }
         let policy = match (&signer, options.require_signed) {
             (None, false) => SignPolicy::NoKeys,
             (None, true) => {

@@ -78,8 +78,10 @@ pub enum Refusal {
     Stale,
     /// Older than one already accepted for the node: a replay.
     Replayed,
-    /// The very record last accepted for the node, again: the same datagram
-    /// heard over IPv4 and IPv6, or an immediate replay. Nothing new in it.
+    /// Nothing new: the very record last accepted for the node, again (the
+    /// same datagram heard over IPv4 and IPv6), or an older one that says
+    /// the same (two answers of the node's that crossed on the way). Not
+    /// an attack: ignored without counting.
     Duplicate,
 }
 
@@ -93,7 +95,17 @@ pub struct Signed<'a> {
 }
 
 impl Signed<'_> {
-    /// Length-prefixed fields, so that no two contents share bytes.
+    /// What the record says (all but the timestamp and counter), as a hash:
+    /// tells an out-of-order copy of the current state from a rollback.
+    fn says(bytes: &[u8]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes[..bytes.len() - 16].hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Length-prefixed fields, so that no two contents share bytes; the
+    /// timestamp and counter last (16 bytes).
     fn bytes(&self, timestamp_ms: u64, counter: u64) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
         let mut field = |bytes: &[u8]| {
@@ -125,13 +137,19 @@ impl Signed<'_> {
 /// (domain, service, node id).
 type NodeId = (String, String, String);
 
+struct Accepted {
+    at: (u64, u64),
+    says: u64,
+}
+
 /// The keys of a registry and what it has accepted so far.
 pub struct Signer {
     keys: Vec<Key>,
     /// Strictly increasing across this process's signatures.
     counter: AtomicU64,
-    /// Last accepted (timestamp, counter) per node.
-    accepted: Mutex<HashMap<NodeId, (u64, u64)>>,
+    /// Per node, the last accepted record: its (timestamp, counter) and
+    /// what it said ([`Signed::says`]).
+    accepted: Mutex<HashMap<NodeId, Accepted>>,
 }
 
 impl Signer {
@@ -165,7 +183,9 @@ impl Signer {
         self.sign_at(content, now_ms())
     }
 
-    fn sign_at(&self, content: &Signed<'_>, timestamp_ms: u64) -> String {
+    /// A signature of `content` as made at `timestamp_ms` (ms since the Unix
+    /// epoch): for tools that build old or future records (tests of the window).
+    pub fn sign_at(&self, content: &Signed<'_>, timestamp_ms: u64) -> String {
         let counter = self.counter.fetch_add(1, Ordering::Relaxed);
         let key = &self.keys[0];
         let tag = hmac::sign(&key.key, &content.bytes(timestamp_ms, counter));
@@ -218,21 +238,27 @@ impl Signer {
             content.service.name.clone(),
             node.to_string(),
         );
+        let at = (timestamp_ms, counter);
+        let says = Signed::says(&bytes);
         let mut accepted = self.accepted.lock().unwrap_or_else(|e| e.into_inner());
         match accepted.get(&key) {
-            Some(last) if (timestamp_ms, counter) == *last => return Err(Refusal::Duplicate),
-            Some(last) if (timestamp_ms, counter) < *last => return Err(Refusal::Replayed),
+            Some(last) if at == last.at => return Err(Refusal::Duplicate),
+            // Older, but what the node says now: answers that crossed.
+            Some(last) if at < last.at && says == last.says => return Err(Refusal::Duplicate),
+            // Older and different: a rollback (alive again after a goodbye,
+            // an old address after a move).
+            Some(last) if at < last.at => return Err(Refusal::Replayed),
             _ => {}
         }
         if accepted.len() >= MAX_REMEMBERED && !accepted.contains_key(&key) {
             // Entries older than the window cannot be replayed anyway.
             let oldest_fresh = now_ms.saturating_sub(FRESHNESS.as_millis() as u64);
-            accepted.retain(|_, (at, _)| *at >= oldest_fresh);
+            accepted.retain(|_, last| last.at.0 >= oldest_fresh);
             if accepted.len() >= MAX_REMEMBERED {
                 return Err(Refusal::Replayed); // a flood of valid signatures: keep what we have
             }
         }
-        accepted.insert(key, (timestamp_ms, counter));
+        accepted.insert(key, Accepted { at, says });
         Ok(())
     }
 }
@@ -308,8 +334,28 @@ mod tests {
         assert_eq!(b.verify(&alive(&service), Some(&newer)), Ok(()));
         assert_eq!(
             b.verify(&alive(&service), Some(&signature)),
+            Err(Refusal::Duplicate),
+            "older but saying the same: two answers that crossed"
+        );
+        let goodbye = Signed {
+            domain: "micro",
+            service: &service,
+            alive: false,
+        };
+        let gone = a.sign(&goodbye);
+        assert_eq!(b.verify(&goodbye, Some(&gone)), Ok(()));
+        assert_eq!(
+            b.verify(&alive(&service), Some(&newer)),
             Err(Refusal::Replayed),
-            "older than the last one accepted"
+            "alive again after a goodbye, from before it: a replay"
+        );
+        let moved = node("10.0.0.2:80");
+        let after_move = a.sign(&alive(&moved));
+        assert_eq!(b.verify(&alive(&moved), Some(&after_move)), Ok(()));
+        assert_eq!(
+            b.verify(&alive(&service), Some(&newer)),
+            Err(Refusal::Replayed),
+            "the old address after a move"
         );
         assert_eq!(b.verify(&alive(&service), None), Err(Refusal::Unsigned));
     }
