@@ -80,7 +80,7 @@ fn zlib_compress(data: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Joins the strings, hex-decodes, inflates (bounded) and parses the JSON.
-#[cfg(test)]
+#[cfg(any(test, feature = "unstable-wire"))]
 pub fn decode<S: AsRef<[u8]>>(strings: &[S]) -> Result<GoMicroTxt> {
     decode_within(strings, MAX_INFLATED_LEN).0
 }
