@@ -204,6 +204,7 @@ impl Service {
 
     /// This service holding only `node`. The other nodes are not copied: a
     /// registration of N nodes split per node stays O(N), not O(N²).
+    #[cfg(feature = "mdns")]
     pub(crate) fn for_node(&self, node: &Node) -> Service {
         Service {
             name: self.name.clone(),
@@ -398,6 +399,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "mdns")]
     fn for_node_keeps_the_service_with_only_that_node() {
         let mut service = Service::new("greeter", "1.0.0")
             .with_node(Node::new("greeter-1", "10.0.0.1:1"))
