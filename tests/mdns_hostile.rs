@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::hosts::{example, hosts, TestProcess};
+use support::hosts::{example, hosts, register_args, TestProcess};
 use support::observer::{Observer, PATIENCE};
 
 const FLOODER_IP: &str = "10.77.0.3";
@@ -599,15 +599,7 @@ fn register_signed(service: &str, id: &str, keys: &[&str]) -> TestProcess {
     for key in keys {
         program.extend(["--key", key]);
     }
-    program.extend([
-        "register",
-        "--service",
-        service,
-        "--id",
-        id,
-        "--address",
-        "10.77.0.1:8080",
-    ]);
+    program.extend(register_args(service, id, "10.77.0.1:8080"));
     let process = TestProcess::start(1, &program);
     assert_eq!(process.line(PATIENCE), "ready");
     process

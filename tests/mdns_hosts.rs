@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use microreg::{Action, Event, Service};
-use support::hosts::{example, hosts, TestProcess};
+use support::hosts::{example, hosts, register_args, TestProcess};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 const DIALECTS: [&str; 3] = ["gomicro", "dnssd", "both"];
@@ -68,18 +68,6 @@ impl Peer {
 
 fn services(json: &str) -> Vec<Service> {
     serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"))
-}
-
-fn register_args<'a>(service: &'a str, id: &'a str, address: &'a str) -> Vec<&'a str> {
-    vec![
-        "register",
-        "--service",
-        service,
-        "--id",
-        id,
-        "--address",
-        address,
-    ]
 }
 
 #[test]

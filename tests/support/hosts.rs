@@ -205,3 +205,17 @@ impl Drop for BenchHosts {
         let _ = hosts_command().arg("down").status();
     }
 }
+
+/// The `register` command line of the peer examples (mdns_peer): node `id`
+/// of `service` at `address`.
+pub fn register_args<'a>(service: &'a str, id: &'a str, address: &'a str) -> Vec<&'a str> {
+    vec![
+        "register",
+        "--service",
+        service,
+        "--id",
+        id,
+        "--address",
+        address,
+    ]
+}
